@@ -1,0 +1,372 @@
+//! `ApiError`: the one error type handlers return, rendered as RFC 9457 problem+json with a
+//! stable `type` per case. 5xx answers are opaque: the client gets the request id, the log gets
+//! the cause chain, once, here.
+
+use std::fmt;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::telemetry::current_request_id;
+
+/// One failing field of a request, as listed in a validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `prediction.claim`.
+    pub field: String,
+    /// Stable machine-readable reason a frontend can translate (`required`, `too_long`, `taken`…).
+    pub code: String,
+    /// Human-readable explanation in English.
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds a field error; `code` is one of the stable codes listed in README.
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects every failing field of a request so that one 422 can name them all.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records one failing field.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// Keeps the value of a successful parse, or records its error and yields `None`.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// `Ok` when nothing failed, else the 422 naming every field.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+/// The wire shape of every error response (documented in openapi.yaml as `Problem`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable URI reference naming the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    pub detail: String,
+    /// Every failing field (validation and uniqueness problems); empty otherwise.
+    pub errors: Vec<FieldError>,
+    /// Machine-readable sub-code where a status carries several meanings (e.g. `wrong_password`).
+    pub code: Option<String>,
+    /// The request id, to quote when reporting a problem.
+    pub request_id: Option<String>,
+    /// Extra members of specific problem types (e.g. `ban_reason`, `banned_until`).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Every way a request can fail; each variant maps to one status and problem `type`.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the body is not syntactically valid JSON.
+    MalformedBody(String),
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 413: the body exceeds the limit of its route.
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 422: one or more fields are missing, mistyped or invalid.
+    Validation(Vec<FieldError>),
+    /// 401: no valid access token (answers with `WWW-Authenticate: Bearer`).
+    Unauthenticated(&'static str),
+    /// 401 on login: wrong credentials (the same body for unknown user and wrong password).
+    InvalidCredentials,
+    /// 403: authenticated but not allowed.
+    Forbidden {
+        /// Problem type slug, e.g. `forbidden`, `thread-locked`, `banned`.
+        kind: &'static str,
+        /// Explanation for this occurrence.
+        detail: String,
+        /// Optional sub-code such as `wrong_password`.
+        code: Option<&'static str>,
+        /// Extra members for the problem body.
+        extra: serde_json::Map<String, serde_json::Value>,
+    },
+    /// 404: the resource (or route) does not exist.
+    NotFound(String),
+    /// 405: known path, wrong method.
+    MethodNotAllowed(Vec<Method>),
+    /// 409: uniqueness or state conflict.
+    Conflict {
+        /// Problem type slug, e.g. `conflict`, `taken`.
+        kind: &'static str,
+        /// Explanation for this occurrence.
+        detail: String,
+        /// The conflicting fields, when fields are at fault.
+        errors: Vec<FieldError>,
+    },
+    /// 503: the database is unreachable or the pool is exhausted.
+    Unavailable(String),
+    /// 500: a bug. The cause is logged, never sent.
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// A plain 403 with the generic `forbidden` type.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden {
+            kind: "forbidden",
+            detail: detail.into(),
+            code: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// A 404 naming what was looked for.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    /// A 409 on a state conflict.
+    pub fn conflict(kind: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            kind,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A 409 naming a field whose value is already used (`code: "taken"`).
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Conflict {
+            kind: "taken",
+            detail: message.clone(),
+            errors: vec![FieldError::new(field, "taken", message)],
+        }
+    }
+
+    /// A 422 naming one field.
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    /// A 500 wrapping the cause for the log.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    fn kind_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
+            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
+            Self::Validation(_) => ("validation", "Invalid request"),
+            Self::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
+            Self::InvalidCredentials => ("invalid-credentials", "Invalid credentials"),
+            Self::Forbidden { kind, .. } => (kind, "Forbidden"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict { kind, .. } => (kind, "Conflict"),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::MalformedBody(d) => format!("the body is not valid JSON: {d}"),
+            Self::UnsupportedMediaType => "send the body as application/json".to_owned(),
+            Self::PayloadTooLarge { limit } => {
+                format!("the body exceeds the limit of {limit} bytes")
+            }
+            Self::Validation(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("invalid fields: {}", fields.join(", "))
+            }
+            Self::Unauthenticated(d) => (*d).to_owned(),
+            Self::InvalidCredentials => "unknown login or wrong password".to_owned(),
+            Self::Forbidden { detail, .. } | Self::Conflict { detail, .. } => detail.clone(),
+            Self::NotFound(what) => format!("{what} not found"),
+            Self::MethodNotAllowed(_) => "this path does not serve that method".to_owned(),
+            Self::Unavailable(d) => d.clone(),
+            Self::Internal(_) => {
+                "an unexpected error occurred; quote the request id when reporting it".to_owned()
+            }
+        }
+    }
+
+    /// The problem body this error renders to.
+    pub fn problem(&self) -> Problem {
+        let (kind, title) = self.kind_and_title();
+        let (errors, code, extra) = match self {
+            Self::Validation(errors) => (errors.clone(), None, serde_json::Map::new()),
+            Self::Conflict { errors, .. } => (errors.clone(), None, serde_json::Map::new()),
+            Self::Forbidden { code, extra, .. } => {
+                (Vec::new(), code.map(str::to_owned), extra.clone())
+            }
+            _ => (Vec::new(), None, serde_json::Map::new()),
+        };
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors,
+            code,
+            request_id: current_request_id(),
+            extra,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Internal(e) => write!(f, "internal error: {e:#}"),
+            other => f.write_str(&other.detail()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = ?cause, "request failed with an internal error")
+            }
+            Self::Unavailable(reason) => tracing::warn!(%reason, "answering 503"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        match self {
+            Self::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed(methods) => {
+                let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+                if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                    response.insert_header((header::ALLOW, value));
+                }
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_else(|_| b"{}".to_vec());
+        response.body(body)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => Self::not_found("resource"),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(format!("database connection lost: {}", info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("statement timeout") =>
+            {
+                Self::Unavailable("the database took too long to answer".to_owned())
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(error: crate::db::PoolError) -> Self {
+        Self::Unavailable(format!("no database connection available: {error}"))
+    }
+}
+
+/// Where the constraint name of a unique or foreign-key violation is needed to choose a 409/422.
+pub fn violated_constraint(error: &diesel::result::Error) -> Option<&str> {
+    match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation
+            | diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            info,
+        ) => info.constraint_name(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problems_list_every_field() {
+        let mut errors = FieldErrors::new();
+        errors.push(FieldError::new("username", "too_short", "too short"));
+        errors.push(FieldError::new("email", "invalid_format", "not an email"));
+        let err = errors.finish().expect_err("two failures");
+        let problem = err.problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.kind, "/problems/validation");
+        assert_eq!(problem.errors.len(), 2);
+        assert!(problem.detail.contains("username, email"));
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let err = ApiError::internal(anyhow::anyhow!("SELECT secret FROM users"));
+        let problem = err.problem();
+        assert!(!problem.detail.contains("SELECT"));
+        assert_eq!(problem.status, 500);
+    }
+}

@@ -1,0 +1,15 @@
+//! hindsight: the REST backend for the comment sections of a news-analysis site.
+//! Module map and request flow: see ARCHITECTURE notes in README.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod startup;
+pub mod telemetry;
+
+pub use clock::Clock;
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,110 @@
+//! `Application::build`: database, migrations, pool, then a bound server (port 0 in tests), so
+//! that tests talk to a real server on a real socket.
+
+use std::net::TcpListener;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::http::cors::{cors, CorsOrigins};
+use crate::http::extract::{json_config_error, path_config_error, query_config_error};
+use crate::http::fallback::{not_found_or_method_not_allowed, KnownRoutes};
+use crate::http::health;
+use crate::telemetry::{request_id_and_access_log, HindsightRootSpan};
+
+/// What every handler can reach: pool, settings, clock.
+pub struct AppState {
+    /// The database pool.
+    pub pool: DbPool,
+    /// The settings the app was built with.
+    pub settings: Settings,
+    /// The source of "now".
+    pub clock: Clock,
+    /// Versions of the embedded migrations, for readiness.
+    pub migration_versions: Vec<String>,
+}
+
+/// Every route of the service; used both to serve and to generate the OpenAPI document.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(scope("/api/v1").configure(api_v1));
+}
+
+fn api_v1(_cfg: &mut ServiceConfig) {}
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Creates the database if missing, migrates it, opens the pool and binds the listener.
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        db::ensure_database(&settings.database_url).await?;
+        db::run_migrations(&settings.database_url).await?;
+        let pool = db::build_pool(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            migration_versions: db::embedded_migration_versions()?,
+            settings: settings.clone(),
+            clock,
+        });
+        let known_routes = web::Data::new(KnownRoutes::from_openapi(&crate::openapi::document()));
+        let origins = Arc::new(settings.cors_origins.clone());
+        let server = HttpServer::new(move || {
+            let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
+            App::new()
+                .app_data(state.clone())
+                .app_data(known_routes.clone())
+                .app_data(web::JsonConfig::default().error_handler(json_config_error))
+                .app_data(web::QueryConfig::default().error_handler(query_config_error))
+                .app_data(web::PathConfig::default().error_handler(path_config_error))
+                .wrap(TracingLogger::<HindsightRootSpan>::new())
+                .wrap(from_fn(move |req, next| cors(origins.clone(), req, next)))
+                .wrap(from_fn(request_id_and_access_log))
+                .into_utoipa_app()
+                .configure(routes)
+                .default_service(web::to(not_found_or_method_not_allowed))
+                .into_app()
+        })
+        .workers(settings.workers)
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server, pool })
+    }
+
+    /// The bound port (useful when binding port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The pool, so tests can exhaust it or inspect the database.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Serves until SIGINT/SIGTERM (in-flight requests get the shutdown timeout), then closes
+    /// the pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.pool.close();
+        result
+    }
+}

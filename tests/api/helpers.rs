@@ -1,0 +1,346 @@
+//! TestApp: a fresh database cloned from a migrated template, the real server on port 0, and
+//! one helper per endpoint. Databases are dropped when their test ends; leftovers of crashed
+//! runs (named after a process that no longer exists) are swept at the next start.
+
+#![allow(
+    dead_code,
+    reason = "a toolkit: not every helper is used by every feature's tests"
+)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use hindsight::db::{quote_ident, with_database, DbPool};
+use hindsight::{Application, Clock, Settings};
+use reqwest::{Method, Response};
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The admin connection URL (`HINDSIGHT_TEST_DATABASE_URL`).
+pub fn admin_url() -> String {
+    std::env::var("HINDSIGHT_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@localhost:5432/postgres".to_owned())
+}
+
+/// A URL to `database` on the test server.
+pub fn database_url(database: &str) -> String {
+    with_database(&admin_url(), database).expect("HINDSIGHT_TEST_DATABASE_URL names a database")
+}
+
+async fn admin_connection() -> AsyncPgConnection {
+    match AsyncPgConnection::establish(&admin_url()).await {
+        Ok(conn) => conn,
+        Err(e) => panic!(
+            "cannot reach the test PostgreSQL at {} ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` or set HINDSIGHT_TEST_DATABASE_URL",
+            admin_url()
+        ),
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Drops test databases whose creating process is gone.
+async fn sweep_stale_databases(conn: &mut AsyncPgConnection) {
+    let names: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'hindsight\\_t%'")
+            .load(conn)
+            .await
+            .unwrap_or_default();
+    for Name { datname } in names {
+        let pid = datname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = conn
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    quote_ident(&datname)
+                ))
+                .await;
+        }
+    }
+}
+
+/// The migrated template of this test process, built once.
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut conn = admin_connection().await;
+            sweep_stale_databases(&mut conn).await;
+            let name = format!("hindsight_tpl_{}", std::process::id());
+            conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&name)
+            ))
+            .await
+            .expect("drop old template");
+            conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+                .await
+                .expect("create template");
+            hindsight::db::run_migrations(&database_url(&name))
+                .await
+                .expect("migrate template");
+            name
+        })
+        .await
+}
+
+/// A new database name for this process.
+pub fn unique_database_name() -> String {
+    format!(
+        "hindsight_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Creates a fresh migrated database cloned from the template; returns its name.
+pub async fn fresh_database() -> String {
+    let template = template().await;
+    let name = unique_database_name();
+    let mut conn = admin_connection().await;
+    let sql = format!(
+        "CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY",
+        quote_ident(&name),
+        quote_ident(template)
+    );
+    let mut attempts = 0;
+    loop {
+        match conn.batch_execute(&sql).await {
+            Ok(()) => return name,
+            // Two clones at the same instant can collide on the template; try again.
+            Err(e) if attempts < 20 && e.to_string().contains("being accessed") => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("creating test database {name}: {e}"),
+        }
+    }
+}
+
+/// Drops a test database from a helper thread (Drop cannot await).
+pub fn drop_database_blocking(name: String) {
+    let _ = std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async move {
+            if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url()).await {
+                let _ = conn
+                    .batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        quote_ident(&name)
+                    ))
+                    .await;
+            }
+        });
+    })
+    .join();
+}
+
+/// Settings for a test app on `database`: port 0, one worker, a small pool with a short wait.
+pub fn test_settings(database: &str) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.database_url = database_url(database);
+    settings.bind = "127.0.0.1:0".to_owned();
+    settings.workers = 1;
+    settings.pool_size = 4;
+    settings.pool_timeout = Duration::from_secs(3);
+    settings
+}
+
+fn init_test_logging() {
+    if std::env::var("TEST_LOG").is_ok() {
+        hindsight::telemetry::init(hindsight::config::LogFormat::Pretty);
+    }
+}
+
+/// A running service on its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    /// The service's clock (manual: tests move it).
+    pub clock: Clock,
+    /// The app's pool, for direct checks of the database.
+    pub pool: DbPool,
+    /// The test database's name.
+    pub database: String,
+    /// A client without cookies or redirects.
+    pub client: reqwest::Client,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.pool.close();
+        drop_database_blocking(self.database.clone());
+    }
+}
+
+/// The instant test clocks start at.
+pub fn test_epoch() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+        .expect("valid")
+        .with_timezone(&Utc)
+}
+
+impl TestApp {
+    /// A service with default test settings.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A service whose settings the test adjusts first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        init_test_logging();
+        let database = fresh_database().await;
+        let mut settings = test_settings(&database);
+        adjust(&mut settings);
+        let clock = Clock::manual(test_epoch());
+        let app = Application::build(settings, clock.clone())
+            .await
+            .expect("the application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.pool().clone();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            address,
+            clock,
+            pool,
+            database,
+            client,
+        }
+    }
+
+    /// A request builder for `path` (relative to the server root).
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.address, path))
+    }
+
+    /// GET without a token.
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sends JSON with an optional bearer token.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut builder = self.request(method, path).json(body);
+        if let Some(token) = token {
+            builder = builder.bearer_auth(token);
+        }
+        builder.send().await.expect("request")
+    }
+
+    /// POST JSON without a token.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, None, body).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, Some(token), body).await
+    }
+
+    /// A direct connection to the test database, for assertions on stored rows.
+    pub async fn db(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&database_url(&self.database))
+            .await
+            .expect("test database connection")
+    }
+
+    /// Counts rows with an SQL query returning `count`.
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let mut conn = self.db().await;
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .await
+            .expect("count query")
+            .count
+    }
+}
+
+/// Asserts the status and the problem+json shape; returns the problem body.
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "unexpected status; body: {body}");
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["status"], status, "body: {body}");
+    assert!(body["type"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("/problems/")));
+    body
+}
+
+/// The fields named by a validation problem.
+pub fn problem_fields(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads a JSON body after checking the status.
+pub async fn json_with_status(response: Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "unexpected status; body: {body}");
+    body
+}

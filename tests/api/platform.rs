@@ -1,0 +1,203 @@
+//! The platform: errors, fallback, request ids, readiness, pool exhaustion, config, migrations,
+//! the OpenAPI drift check.
+
+use std::process::Command;
+use std::time::Duration;
+
+use diesel::migration::MigrationSource;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::AsyncPgConnection;
+use diesel_migrations::MigrationHarness;
+use reqwest::Method;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_answers_without_the_database_and_readiness_checks_it() {
+    let app = TestApp::spawn().await;
+    let body = json_with_status(app.get("/healthz").await, 200).await;
+    assert_eq!(body["status"], "ok");
+    let body = json_with_status(app.get("/readyz").await, 200).await;
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_problem() {
+    let app = TestApp::spawn().await;
+    let body = assert_problem(app.get("/api/v1/no-such-thing").await, 404).await;
+    assert_eq!(body["type"], "/problems/not-found");
+    assert_problem(app.get("/nowhere").await, 404).await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_on_a_known_path_is_a_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::POST, "/healthz")
+        .send()
+        .await
+        .expect("request");
+    let allow = response
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_problem(response, 405).await;
+    assert_eq!(allow.as_deref(), Some("GET"));
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_generated() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::GET, "/healthz")
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+    let generated = app.get("/healthz").await;
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(id.len(), 32);
+    let problem = assert_problem(
+        app.request(Method::GET, "/api/v1/missing")
+            .header("x-request-id", "abc")
+            .send()
+            .await
+            .expect("request"),
+        404,
+    )
+    .await;
+    assert_eq!(problem["request_id"], "abc");
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_503_instead_of_hanging() {
+    let app = TestApp::spawn_with(|s| {
+        s.pool_size = 1;
+        s.pool_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let held = app.pool.get().await.expect("the only connection");
+    let started = std::time::Instant::now();
+    let problem = assert_problem(app.get("/readyz").await, 503).await;
+    assert_eq!(problem["type"], "/problems/unavailable");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    drop(held);
+    json_with_status(app.get("/readyz").await, 200).await;
+}
+
+#[tokio::test]
+async fn readiness_fails_while_migrations_are_pending() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel_async::SimpleAsyncConnection::batch_execute(
+        &mut conn,
+        "DELETE FROM __diesel_schema_migrations WHERE version = (SELECT max(version) FROM __diesel_schema_migrations)",
+    )
+    .await
+    .expect("forget one migration");
+    assert_problem(app.get("/readyz").await, 503).await;
+}
+
+#[tokio::test]
+async fn migrations_apply_revert_and_apply_again() {
+    // A database that has never been migrated, not a clone of the template.
+    let name = unique_database_name();
+    let admin = admin_url();
+    let url = database_url(&name);
+    hindsight::db::ensure_database(&url).await.expect("created");
+    let check_url = url.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn =
+            AsyncConnectionWrapper::<AsyncPgConnection>::establish(&check_url).expect("connect");
+        let all = MigrationSource::<diesel::pg::Pg>::migrations(&hindsight::db::MIGRATIONS)
+            .expect("embedded")
+            .len();
+        let applied = conn
+            .run_pending_migrations(hindsight::db::MIGRATIONS)
+            .expect("up")
+            .len();
+        assert_eq!(applied, all);
+        let reverted = conn
+            .revert_all_migrations(hindsight::db::MIGRATIONS)
+            .expect("down")
+            .len();
+        assert_eq!(reverted, all);
+        let again = conn
+            .run_pending_migrations(hindsight::db::MIGRATIONS)
+            .expect("up again")
+            .len();
+        assert_eq!(again, all);
+    })
+    .await;
+    let _ = admin;
+    drop_database_blocking(name);
+    outcome.expect("round trip");
+}
+
+#[tokio::test]
+async fn a_missing_database_is_created_at_startup() {
+    let name = unique_database_name();
+    let mut settings = test_settings(&name);
+    settings.workers = 1;
+    let app = hindsight::Application::build(settings, hindsight::Clock::system())
+        .await
+        .expect("builds on a database that did not exist");
+    app.pool().close();
+    drop(app);
+    drop_database_blocking(name);
+}
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+}
+
+#[test]
+fn invalid_configuration_exits_non_zero_naming_the_setting() {
+    let output = binary()
+        .arg("migrate")
+        .env("HINDSIGHT_POOL_SIZE", "plenty")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("HINDSIGHT_POOL_SIZE"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line() {
+    let output = binary()
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/hindsight")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("start PostgreSQL"), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["serve", "migrate", "openapi"] {
+        let output = binary().args([sub, "--help"]).output().expect("runs");
+        assert!(output.status.success(), "{sub} --help");
+    }
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let generated = hindsight::openapi::yaml().expect("renders");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "openapi.yaml is out of date: regenerate it with `cargo run -q -- openapi > openapi.yaml`"
+    );
+}
