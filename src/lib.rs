@@ -1,6 +1,8 @@
 //! hindsight: the REST backend for the comment sections of a news-analysis site.
 //! Module map and request flow: see ARCHITECTURE notes in README.
 
+pub mod accounts;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;

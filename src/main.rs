@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use hindsight::auth::Role;
 use hindsight::{db, openapi, telemetry, Application, Clock, Settings};
 
 /// REST backend for news comment sections with scored predictions.
@@ -25,6 +26,13 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) that openapi.yaml must equal.
     Openapi,
+    /// Set a user's role (how the first admin is made).
+    SetRole {
+        /// The username (any case).
+        username: String,
+        /// reader, moderator or admin.
+        role: Role,
+    },
 }
 
 #[tokio::main]
@@ -52,6 +60,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::Openapi => Ok(()),
+        Command::SetRole { username, role } => set_role(&settings, &username, role).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,8 +83,23 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    db::ensure_database(&settings.database_url).await?;
-    db::run_migrations(&settings.database_url).await?;
+    migrate_quietly(settings).await?;
     println!("migrations applied");
     Ok(())
+}
+
+async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Result<()> {
+    migrate_quietly(settings).await?;
+    let pool = db::build_pool(settings)?;
+    let mut conn = pool.get().await?;
+    let user = hindsight::accounts::queries::set_role(&mut conn, username, role.as_str())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+    println!("{} is now {role}", user.username);
+    Ok(())
+}
+
+async fn migrate_quietly(settings: &Settings) -> anyhow::Result<()> {
+    db::ensure_database(&settings.database_url).await?;
+    db::run_migrations(&settings.database_url).await
 }

@@ -13,6 +13,8 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 
+use crate::auth::password::Passwords;
+use crate::auth::tokens::{load_or_create_secret, TokenKeys};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
@@ -32,6 +34,14 @@ pub struct AppState {
     pub clock: Clock,
     /// Versions of the embedded migrations, for readiness.
     pub migration_versions: Vec<String>,
+    /// JWT keys.
+    pub tokens: TokenKeys,
+    /// Password hashing, limited to one hash per core at a time.
+    pub passwords: Passwords,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Every route of the service; used both to serve and to generate the OpenAPI document.
@@ -41,13 +51,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(scope("/api/v1").configure(api_v1));
 }
 
-fn api_v1(_cfg: &mut ServiceConfig) {}
+fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.configure(crate::accounts::routes::configure);
+}
 
 /// A built, bound, not yet running service.
 pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    passwords: Passwords,
 }
 
 impl Application {
@@ -59,9 +72,22 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.expose().as_bytes().to_vec(),
+            None => {
+                let mut conn = pool
+                    .get()
+                    .await
+                    .context("connecting to read the JWT secret")?;
+                load_or_create_secret(&mut conn, clock.now()).await?
+            }
+        };
+        let passwords = Passwords::new(settings.workers.max(cores()));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             migration_versions: db::embedded_migration_versions()?,
+            tokens: TokenKeys::new(&secret, settings.access_token_ttl)?,
+            passwords: passwords.clone(),
             settings: settings.clone(),
             clock,
         });
@@ -87,7 +113,12 @@ impl Application {
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)?
         .run();
-        Ok(Self { port, server, pool })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            passwords,
+        })
     }
 
     /// The bound port (useful when binding port 0).
@@ -98,6 +129,11 @@ impl Application {
     /// The pool, so tests can exhaust it or inspect the database.
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// The password service, so tests can see that unknown logins still cost a hash.
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
     }
 
     /// Serves until SIGINT/SIGTERM (in-flight requests get the shutdown timeout), then closes

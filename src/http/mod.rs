@@ -5,3 +5,4 @@ pub mod cors;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod problems;

@@ -181,12 +181,18 @@ pub struct TestApp {
     pub database: String,
     /// A client without cookies or redirects.
     pub client: reqwest::Client,
+    /// The password service (to see dummy verifications).
+    pub passwords: hindsight::auth::password::Passwords,
+    /// False for a second instance sharing another app's database.
+    owns_database: bool,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.pool.close();
-        drop_database_blocking(self.database.clone());
+        if self.owns_database {
+            drop_database_blocking(self.database.clone());
+        }
     }
 }
 
@@ -209,12 +215,27 @@ impl TestApp {
         let database = fresh_database().await;
         let mut settings = test_settings(&database);
         adjust(&mut settings);
-        let clock = Clock::manual(test_epoch());
+        Self::start(database, settings, Clock::manual(test_epoch()), true).await
+    }
+
+    /// Another instance on this app's database (restarts, replicas).
+    pub async fn second_instance(&self) -> Self {
+        let settings = test_settings(&self.database);
+        Self::start(self.database.clone(), settings, self.clock.clone(), false).await
+    }
+
+    async fn start(
+        database: String,
+        settings: Settings,
+        clock: Clock,
+        owns_database: bool,
+    ) -> Self {
         let app = Application::build(settings, clock.clone())
             .await
             .expect("the application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let pool = app.pool().clone();
+        let passwords = app.passwords().clone();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -226,6 +247,8 @@ impl TestApp {
             pool,
             database,
             client,
+            passwords,
+            owns_database,
         }
     }
 
@@ -343,4 +366,61 @@ pub async fn json_with_status(response: Response, status: u16) -> Value {
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(actual, status, "unexpected status; body: {body}");
     body
+}
+
+/// A password zxcvbn scores as strong.
+pub const STRONG_PASSWORD: &str = "harbour-lantern-quietly-9";
+
+/// A registered user and their tokens.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// Id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Access token.
+    pub token: String,
+    /// Refresh token.
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    /// Registers `username` (email `<username>@example.com`, the strong password).
+    pub async fn register(&self, username: &str) -> TestUser {
+        let body = json_with_status(
+            self.post(
+                "/api/v1/auth/register",
+                &serde_json::json!({
+                    "username": username,
+                    "email": format!("{username}@example.com"),
+                    "password": STRONG_PASSWORD,
+                }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        TestUser {
+            id: body["user"]["id"].as_i64().expect("id"),
+            username: username.to_owned(),
+            token: body["access_token"].as_str().expect("token").to_owned(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh").to_owned(),
+        }
+    }
+
+    /// Sets a role directly in the database (what `hindsight set-role` does).
+    pub async fn set_role(&self, user: &TestUser, role: &str) {
+        let mut conn = self.db().await;
+        hindsight::accounts::queries::set_role(&mut conn, &user.username, role)
+            .await
+            .expect("set role")
+            .expect("user exists");
+    }
+
+    /// Registers a user and makes them `role`.
+    pub async fn register_with_role(&self, username: &str, role: &str) -> TestUser {
+        let user = self.register(username).await;
+        self.set_role(&user, role).await;
+        user
+    }
 }

@@ -201,3 +201,103 @@ fn the_committed_openapi_document_matches_the_code() {
         "openapi.yaml is out of date: regenerate it with `cargo run -q -- openapi > openapi.yaml`"
     );
 }
+
+#[tokio::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::POST, "/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .body("{\"login\": ")
+        .send()
+        .await
+        .expect("request");
+    let problem = assert_problem(response, 400).await;
+    assert_eq!(problem["type"], "/problems/malformed-body");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415_problem() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::POST, "/api/v1/auth/login")
+        .header("content-type", "text/plain")
+        .body("login=me")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 415).await;
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_a_413_problem_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let body = serde_json::json!({
+        "username": "big_body", "email": "big@example.com", "password": STRONG_PASSWORD,
+        "padding": "x".repeat(70 * 1024),
+    });
+    assert_problem(app.post("/api/v1/auth/register", &body).await, 413).await;
+    assert_eq!(app.count("SELECT count(*) AS count FROM users").await, 0);
+}
+
+#[tokio::test]
+async fn a_missing_field_is_a_422_naming_it() {
+    let app = TestApp::spawn().await;
+    let problem = assert_problem(
+        app.post("/api/v1/auth/login", &serde_json::json!({"login": "x"}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&problem),
+        vec![("password".into(), "required".into())]
+    );
+}
+
+#[tokio::test]
+async fn status_precedence_puts_401_before_body_problems() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::PATCH, "/api/v1/me")
+        .header("content-type", "text/plain")
+        .body("{")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn cors_answers_listed_origins_and_refuses_others() {
+    let app =
+        TestApp::spawn_with(|s| s.cors_origins = vec!["https://news.example".to_owned()]).await;
+    let preflight = |origin: &'static str| {
+        app.request(Method::OPTIONS, "/api/v1/me")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+    };
+    let allowed = preflight("https://news.example").await.expect("request");
+    assert_eq!(allowed.status(), 204);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://news.example"
+    );
+    let refused = preflight("https://evil.example").await.expect("request");
+    assert!(refused
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    assert_problem(refused, 403).await;
+    let simple = app
+        .request(Method::GET, "/healthz")
+        .header("origin", "https://news.example")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        simple.headers()["access-control-allow-origin"],
+        "https://news.example"
+    );
+}

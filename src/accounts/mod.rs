@@ -1,0 +1,7 @@
+//! Accounts: registration, login and token refresh, the own account (`/me`), public profiles
+//! and roles.
+
+pub mod domain;
+pub mod model;
+pub mod queries;
+pub mod routes;

@@ -1,0 +1,146 @@
+//! Extractors that carry authentication: the handler's signature says who may call it.
+//! Every authenticated request re-reads the user's row, so a role change, a deletion or a
+//! password change (token version) takes effect on the very next request.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::role::{stored_role, Role};
+use crate::db::schema::users;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A caller with a valid access token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user's id.
+    pub id: i64,
+    /// The user's current username.
+    pub username: String,
+    /// The user's current role.
+    pub role: Role,
+}
+
+/// A caller who may or may not be logged in (public reads that personalise). A token that is
+/// present but invalid is still a 401: silently treating it as anonymous hides client bugs.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+/// A caller with the admin role (403 otherwise).
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+/// The bearer token of the request: `Ok(None)` without an Authorization header.
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthenticated("the Authorization header is not readable"))?;
+    let (scheme, token) = text.split_once(' ').ok_or(ApiError::Unauthenticated(
+        "expected `Authorization: Bearer <token>`",
+    ))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthenticated(
+            "expected `Authorization: Bearer <token>`",
+        ));
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+type UserAuthRow = (
+    i64,
+    String,
+    String,
+    i32,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let refused = || ApiError::Unauthenticated("the access token is invalid or expired");
+    let claims = state.tokens.verify_access(token, state.clock.now())?;
+    let user_id: i64 = claims.sub.parse().map_err(|_| refused())?;
+    let mut conn = state.pool.get().await?;
+    let row: Option<UserAuthRow> = users::table
+        .find(user_id)
+        .select((
+            users::id,
+            users::username,
+            users::role,
+            users::token_version,
+            users::deleted_at,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    match row {
+        Some((id, username, role, version, None)) if version == claims.ver => Ok(AuthUser {
+            id,
+            username,
+            role: stored_role(&role),
+        }),
+        _ => Err(refused()),
+    }
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))
+}
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = app_state(req);
+        let token = bearer_token(req);
+        Box::pin(async move {
+            match token? {
+                None => Ok(Self(None)),
+                Some(token) => {
+                    let state = state?;
+                    Ok(Self(Some(authenticate(&state, &token).await?)))
+                }
+            }
+        })
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let maybe = MaybeUser::from_request(req, payload);
+        Box::pin(async move {
+            maybe
+                .await?
+                .0
+                .ok_or(ApiError::Unauthenticated("an access token is required"))
+        })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.role == Role::Admin {
+                Ok(Self(user))
+            } else {
+                Err(ApiError::forbidden("only admins may do this"))
+            }
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! Authentication: argon2id passwords, JWT access tokens with refresh-token families, and the
+//! extractors (`AuthUser`, `MaybeUser`, `Admin`) through which a handler's signature says who
+//! may call it.
+
+pub mod extract;
+pub mod password;
+pub mod role;
+pub mod tokens;
+
+pub use extract::{Admin, AuthUser, MaybeUser};
+pub use role::Role;

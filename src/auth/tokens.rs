@@ -1,0 +1,188 @@
+//! Access tokens (HS256 JWTs, short-lived, carrying the user's token version) and refresh
+//! tokens (256 random bits, stored only as a SHA-256 hash, single use, grouped in families).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::server_secrets;
+use crate::error::ApiError;
+
+/// Our `iss` claim.
+pub const ISSUER: &str = "hindsight";
+/// Our `aud` claim.
+pub const AUDIENCE: &str = "hindsight-api";
+/// The `typ` claim of access tokens; refresh tokens are not JWTs, so they can never pass.
+pub const ACCESS_TYPE: &str = "access";
+/// Leeway on `exp`/`iat`, in seconds (jsonwebtoken's default of 60 is too generous).
+pub const LEEWAY_SECS: i64 = 5;
+
+/// The claims of an access token; every one is required.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The user id, as a string (JWT convention).
+    pub sub: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Token type: always `access`.
+    pub typ: String,
+    /// The user's token version when issued; a password change or deletion bumps it.
+    pub ver: i32,
+}
+
+/// Signing and verification keys with a validation pinned to HS256.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    access_ttl_secs: i64,
+}
+
+impl TokenKeys {
+    /// Keys from the secret. Expiry is checked against the service's clock, not jsonwebtoken's
+    /// system time, so that tests can move time.
+    pub fn new(secret: &[u8], access_ttl: std::time::Duration) -> anyhow::Result<Self> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.leeway = LEEWAY_SECS as u64;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["sub", "exp", "iss", "aud"]);
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret)?,
+            decoding: DecodingKey::from_secret(secret)?,
+            validation,
+            access_ttl_secs: i64::try_from(access_ttl.as_secs()).unwrap_or(900),
+        })
+    }
+
+    /// Lifetime of access tokens, in seconds (`expires_in`).
+    pub fn access_ttl_secs(&self) -> i64 {
+        self.access_ttl_secs
+    }
+
+    /// Signs an access token for `user_id` at `now`.
+    pub fn issue_access(
+        &self,
+        user_id: i64,
+        token_version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let claims = AccessClaims {
+            sub: user_id.to_string(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.access_ttl_secs,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            typ: ACCESS_TYPE.to_owned(),
+            ver: token_version,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    /// Verifies signature, algorithm, issuer, audience, type and times; returns the claims.
+    pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, ApiError> {
+        let invalid = || ApiError::Unauthenticated("the access token is invalid or expired");
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| invalid())?;
+        let claims = data.claims;
+        let now = now.timestamp();
+        let fresh = claims.exp + LEEWAY_SECS > now && claims.iat <= now + LEEWAY_SECS;
+        if claims.typ != ACCESS_TYPE || !fresh {
+            return Err(invalid());
+        }
+        Ok(claims)
+    }
+}
+
+/// A new refresh token and the hash under which it is stored.
+pub fn new_refresh_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
+/// A new random family id for a login.
+pub fn new_family_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a refresh token.
+pub fn hash_refresh_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The JWT secret kept in the database: generated by the first instance to start, read by
+/// every later one (so restarts and replicas accept each other's tokens).
+pub async fn load_or_create_secret(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<u8>> {
+    let mut fresh = [0u8; 64];
+    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    diesel::insert_into(server_secrets::table)
+        .values((
+            server_secrets::name.eq("jwt"),
+            server_secrets::value.eq(fresh.to_vec()),
+            server_secrets::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    server_secrets::table
+        .find("jwt")
+        .select(server_secrets::value)
+        .first(conn)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            std::time::Duration::from_secs(900),
+        )
+        .expect("keys")
+    }
+
+    #[test]
+    fn a_fresh_token_verifies_and_an_expired_one_does_not() {
+        let keys = keys();
+        let now = Utc::now();
+        let token = keys.issue_access(7, 0, now).expect("sign");
+        let claims = keys.verify_access(&token, now).expect("valid");
+        assert_eq!(claims.sub, "7");
+        let later = now + chrono::Duration::seconds(900 + LEEWAY_SECS + 10);
+        assert!(keys.verify_access(&token, later).is_err());
+    }
+
+    #[test]
+    fn refresh_tokens_are_256_bits_and_hashed() {
+        let (token, hash) = new_refresh_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).expect("base64").len(), 32);
+        assert_eq!(hash, hash_refresh_token(&token));
+        assert_eq!(hash.len(), 32);
+    }
+}
