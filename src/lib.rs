@@ -2,15 +2,19 @@
 //! Module map and request flow: see ARCHITECTURE notes in README.
 
 pub mod accounts;
+pub mod articles;
 pub mod auth;
 pub mod clock;
+pub mod comments;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod openapi;
+pub mod pagination;
 pub mod startup;
 pub mod telemetry;
+pub mod text;
 
 pub use clock::Clock;
 pub use config::Settings;

@@ -39,6 +39,8 @@ impl Modify for BearerScheme {
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "accounts", description = "Registration, tokens, profiles and roles"),
+        (name = "articles", description = "Articles, written by admins"),
+        (name = "comments", description = "Threaded comments under each article"),
     )
 )]
 pub struct ApiDoc;

@@ -52,7 +52,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.configure(crate::accounts::routes::configure);
+    cfg.configure(crate::accounts::routes::configure)
+        .configure(crate::articles::routes::configure)
+        .configure(crate::comments::routes::configure);
 }
 
 /// A built, bound, not yet running service.

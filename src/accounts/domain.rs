@@ -114,34 +114,6 @@ impl NewPassword {
     }
 }
 
-/// Trims an optional profile text; empty means cleared. Counts characters, not bytes.
-pub fn optional_text(
-    raw: Option<String>,
-    field: &str,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let trimmed = raw.trim();
-    if trimmed.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("at most {max} characters"),
-        ));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "control characters are not allowed",
-        ));
-    }
-    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

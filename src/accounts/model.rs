@@ -211,3 +211,24 @@ pub struct RoleRequest {
     /// The new role.
     pub role: Role,
 }
+
+/// How a user appears beside their content.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicUser {
+    /// Id.
+    pub id: i64,
+    /// Username (`deleted-<id>` for a deleted account).
+    pub username: String,
+    /// Display name, if set.
+    pub display_name: Option<String>,
+}
+
+impl From<&UserRow> for PublicUser {
+    fn from(row: &UserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username.clone(),
+            display_name: row.display_name.clone(),
+        }
+    }
+}

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::accounts::domain::{optional_text, Email, NewPassword, Username};
+use crate::accounts::domain::{Email, NewPassword, Username};
 use crate::accounts::model::*;
 use crate::accounts::queries::{self, ProfileChanges};
 use crate::auth::tokens::{hash_refresh_token, new_family_id, new_refresh_token};
@@ -14,6 +14,7 @@ use crate::error::{violated_constraint, ApiError, FieldError, FieldErrors, Probl
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
 use crate::startup::AppState;
+use crate::text::optional_text;
 
 /// Registers every account route.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

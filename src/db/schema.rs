@@ -1,6 +1,55 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    articles (id) {
+        id -> Int8,
+        slug -> Text,
+        title -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        body_html -> Text,
+        tags -> Array<Nullable<Text>>,
+        author_id -> Int8,
+        published_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        comment_count -> Int8,
+        locked -> Bool,
+        lock_reason -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    comment_edits (id) {
+        id -> Int8,
+        comment_id -> Int8,
+        article_id -> Int8,
+        body -> Text,
+        written_at -> Timestamptz,
+        replaced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Int8,
+        article_id -> Int8,
+        parent_id -> Nullable<Int8>,
+        path -> Array<Nullable<Int8>>,
+        depth -> Int4,
+        author_id -> Int8,
+        body -> Text,
+        body_html -> Text,
+        state -> Text,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        reply_count -> Int4,
+        descendant_count -> Int4,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Int8,
         user_id -> Int8,
@@ -37,6 +86,18 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(comment_edits -> articles (article_id));
+diesel::joinable!(comment_edits -> comments (comment_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, server_secrets, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    articles,
+    comment_edits,
+    comments,
+    refresh_tokens,
+    server_secrets,
+    users,
+);

@@ -119,7 +119,12 @@ fn shape_error(path: &str, message: &str) -> FieldError {
         return FieldError::new(field, "required", format!("{missing} is required"));
     }
     let field = if base.is_empty() { "body" } else { base };
-    FieldError::new(field, "invalid_type", message)
+    let code = if message.starts_with("unknown variant") {
+        "invalid_value"
+    } else {
+        "invalid_type"
+    };
+    FieldError::new(field, code, message)
 }
 
 /// Query parameters parsed into `T`; a missing or mistyped parameter is a 422 naming it.

@@ -424,3 +424,71 @@ impl TestApp {
         user
     }
 }
+
+impl TestApp {
+    /// An admin who writes articles (registered once per call).
+    pub async fn admin(&self) -> TestUser {
+        self.register_with_role("editor_admin", "admin").await
+    }
+
+    /// Creates an article as `admin`; returns its slug.
+    pub async fn create_article(&self, admin: &TestUser, title: &str, tags: &[&str]) -> String {
+        let body = json_with_status(
+            self.post_as(
+                &admin.token,
+                "/api/v1/articles",
+                &serde_json::json!({"title": title, "body": format!("Body of {title}."), "tags": tags}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        body["slug"].as_str().expect("slug").to_owned()
+    }
+
+    /// Posts a comment (a reply when `parent` is set); returns the comment.
+    pub async fn comment(
+        &self,
+        user: &TestUser,
+        slug: &str,
+        body: &str,
+        parent: Option<i64>,
+    ) -> Value {
+        json_with_status(
+            self.post_as(
+                &user.token,
+                &format!("/api/v1/articles/{slug}/comments"),
+                &serde_json::json!({"body": body, "parent_id": parent}),
+            )
+            .await,
+            201,
+        )
+        .await
+    }
+
+    /// Posts a comment and returns its id.
+    pub async fn comment_id(
+        &self,
+        user: &TestUser,
+        slug: &str,
+        body: &str,
+        parent: Option<i64>,
+    ) -> i64 {
+        self.comment(user, slug, body, parent).await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    /// GET returning JSON with status 200.
+    pub async fn get_json(&self, path: &str) -> Value {
+        json_with_status(self.get(path).await, 200).await
+    }
+}
+
+/// The ids of a list of comments.
+pub fn ids(items: &Value) -> Vec<i64> {
+    items
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["id"].as_i64()).collect())
+        .unwrap_or_default()
+}

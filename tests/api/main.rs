@@ -1,5 +1,7 @@
 //! The one integration-test binary: every behaviour through HTTP against real PostgreSQL.
 
 mod accounts;
+mod articles;
 mod helpers;
 mod platform;
+mod threads;

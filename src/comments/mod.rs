@@ -1,0 +1,8 @@
+//! Threaded comments: writing (create, edit, delete, edit history) and reading (the tree page,
+//! replies, the flat view, a user's history).
+
+pub mod model;
+pub mod queries;
+pub mod routes;
+pub mod sort;
+pub mod thread;

@@ -1,0 +1,229 @@
+//! Comment rows (as the read queries return them) and wire types.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::QueryableByName;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::model::PublicUser;
+
+/// The columns every comment read selects, over `comments c`, `articles a`, `users u`.
+/// Keeping them in one place keeps every listing's shape identical.
+pub const COMMENT_COLUMNS: &str = "\
+    c.id, c.article_id, a.slug AS article_slug, a.title AS article_title, c.parent_id, c.depth, \
+    c.author_id, u.username AS author_username, u.display_name AS author_display_name, \
+    c.body, c.body_html, c.state, c.created_at, c.edited_at, c.reply_count, c.descendant_count, \
+    (SELECT count(*) FROM comments p \
+      WHERE p.parent_id = c.id AND p.state <> 'visible' AND p.descendant_count > 0) AS placeholder_children";
+
+/// The joins `COMMENT_COLUMNS` needs.
+pub const COMMENT_JOINS: &str =
+    "JOIN articles a ON a.id = c.article_id JOIN users u ON u.id = c.author_id";
+
+/// Listed: live, or a placeholder for live descendants.
+pub const LISTED: &str = "(c.state = 'visible' OR c.descendant_count > 0)";
+
+/// One comment as read from the database.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CommentRow {
+    /// Id.
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// Article id.
+    #[diesel(sql_type = BigInt)]
+    pub article_id: i64,
+    /// Article slug.
+    #[diesel(sql_type = Text)]
+    pub article_slug: String,
+    /// Article title.
+    #[diesel(sql_type = Text)]
+    pub article_title: String,
+    /// Parent comment.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub parent_id: Option<i64>,
+    /// 0 for top level.
+    #[diesel(sql_type = Integer)]
+    pub depth: i32,
+    /// Author id.
+    #[diesel(sql_type = BigInt)]
+    pub author_id: i64,
+    /// Author username.
+    #[diesel(sql_type = Text)]
+    pub author_username: String,
+    /// Author display name.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub author_display_name: Option<String>,
+    /// Markdown.
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    /// Rendered HTML.
+    #[diesel(sql_type = Text)]
+    pub body_html: String,
+    /// visible, deleted or removed.
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    /// Creation time.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Live direct children.
+    #[diesel(sql_type = Integer)]
+    pub reply_count: i32,
+    /// Live descendants.
+    #[diesel(sql_type = Integer)]
+    pub descendant_count: i32,
+    /// Direct children that are placeholders (not live, with live descendants).
+    #[diesel(sql_type = BigInt)]
+    pub placeholder_children: i64,
+}
+
+impl CommentRow {
+    /// Children that a listing would show.
+    pub fn listed_children(&self) -> i64 {
+        i64::from(self.reply_count) + self.placeholder_children
+    }
+
+    /// Neither deleted nor removed.
+    pub fn is_live(&self) -> bool {
+        self.state == "visible"
+    }
+}
+
+/// A row of the tree query: a comment plus where it sits in the page.
+#[derive(Debug, QueryableByName)]
+pub struct TreeRow {
+    /// The comment.
+    #[diesel(embed)]
+    pub comment: CommentRow,
+    /// 1 for the page's top level.
+    #[diesel(sql_type = Integer)]
+    pub level: i32,
+    /// The look-ahead top-level row that only tells whether a next page exists.
+    #[diesel(sql_type = Bool)]
+    pub extra: bool,
+}
+
+/// A comment on the wire. Every field is always present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    /// Id.
+    pub id: i64,
+    /// The article's slug.
+    pub article_slug: String,
+    /// Parent comment; null at the top level.
+    pub parent_id: Option<i64>,
+    /// Author; null on a deleted comment.
+    pub author: Option<PublicUser>,
+    /// Markdown as written (NFC); null on a deleted comment.
+    pub body: Option<String>,
+    /// Sanitised HTML; null on a deleted comment.
+    pub body_html: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last edit; null if never edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// 0 for a top-level comment.
+    pub depth: i32,
+    /// Live direct replies.
+    pub reply_count: i32,
+    /// Live replies at any depth.
+    pub descendant_count: i32,
+    /// Deleted by its author (a placeholder).
+    pub deleted: bool,
+    /// Removed by a moderator (a placeholder).
+    pub removed: bool,
+    /// Nested replies in tree responses; `[]` when none or cut off.
+    #[schema(no_recursion)]
+    pub replies: Vec<CommentView>,
+    /// Listed replies not included here (cut by replies_limit, depth or the page cap).
+    pub more_replies: i64,
+}
+
+impl CommentView {
+    /// The wire form of a row, without replies; hides what a placeholder must not show.
+    pub fn from_row(row: CommentRow) -> Self {
+        let live = row.is_live();
+        let more_replies = row.listed_children();
+        Self {
+            id: row.id,
+            article_slug: row.article_slug,
+            parent_id: row.parent_id,
+            author: live.then_some(PublicUser {
+                id: row.author_id,
+                username: row.author_username,
+                display_name: row.author_display_name,
+            }),
+            body: live.then_some(row.body),
+            body_html: live.then_some(row.body_html),
+            created_at: row.created_at,
+            edited_at: row.edited_at,
+            depth: row.depth,
+            reply_count: row.reply_count,
+            descendant_count: row.descendant_count,
+            deleted: row.state == "deleted",
+            removed: row.state == "removed",
+            replies: Vec::new(),
+            more_replies,
+        }
+    }
+}
+
+/// A comment in a user's history, with its article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserCommentView {
+    /// The comment (without replies).
+    #[serde(flatten)]
+    pub comment: CommentView,
+    /// Where it was written.
+    pub article: ArticleRef,
+}
+
+/// A link to an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleRef {
+    /// Slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+}
+
+/// `POST /articles/{slug}/comments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"body": "The investment pledges matter less than the export-control talks.", "parent_id": null}))]
+pub struct CreateCommentRequest {
+    /// Markdown, 1–10,000 characters after trimming.
+    pub body: String,
+    /// The comment replied to (same article); null or absent for a top-level comment.
+    pub parent_id: Option<i64>,
+}
+
+/// `PATCH /comments/{id}`: at least one field.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateCommentRequest {
+    /// New Markdown body.
+    pub body: Option<String>,
+}
+
+/// One earlier version of a comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentEdit {
+    /// The text before the edit.
+    pub body: String,
+    /// When that text was written.
+    pub written_at: DateTime<Utc>,
+    /// When it was replaced.
+    pub replaced_at: DateTime<Utc>,
+}
+
+/// `GET /comments/{id}/edits`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentEdits {
+    /// Earlier versions, oldest first.
+    pub items: Vec<CommentEdit>,
+}
+
+/// Maximum characters of a comment body.
+pub const COMMENT_MAX: usize = 10_000;

@@ -1,0 +1,560 @@
+//! Comment handlers: the thread (tree, replies, flat), single comments, writes and history.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::accounts;
+use crate::articles::markdown::render;
+use crate::articles::queries::find_live_id;
+use crate::articles::routes::first_field;
+use crate::auth::AuthUser;
+use crate::comments::model::*;
+use crate::comments::queries::{self, NewComment};
+use crate::comments::sort::Sort;
+use crate::comments::thread::{self, After, Scope, TreeShape};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::problems::*;
+use crate::pagination::{self, Cursor, Page};
+use crate::startup::AppState;
+use crate::text::required_text;
+
+/// Registers every comment route.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_comment)
+        .service(article_thread)
+        .service(article_flat)
+        .service(get_comment)
+        .service(comment_replies)
+        .service(update_comment)
+        .service(delete_comment)
+        .service(comment_edits)
+        .service(user_comments);
+}
+
+/// Query of the tree endpoints.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TreeQuery {
+    /// Sibling order at every level (default `new`).
+    pub sort: Option<Sort>,
+    /// Top-level comments per page, 1–100 (default 20).
+    pub limit: Option<i64>,
+    /// Levels returned, the top level included, 1–10 (default 4).
+    pub depth: Option<i64>,
+    /// Replies per comment, 0–50 (default 5).
+    pub replies_limit: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Query of the flat endpoints.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlatQuery {
+    /// Order (default `new`).
+    pub sort: Option<Sort>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Query of a user's comment history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+struct TreeRequest {
+    sort: Sort,
+    shape: TreeShape,
+    cursor: Option<Cursor>,
+}
+
+fn missing() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("validated fields missing"))
+}
+
+fn parse_tree_query(query: TreeQuery, list: &str) -> Result<TreeRequest, ApiError> {
+    let sort = query.sort.unwrap_or(Sort::New);
+    let mut errors = FieldErrors::new();
+    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
+    let depth = errors.check(pagination::bounded(query.depth, "depth", 4, 1, 10));
+    let replies_limit = errors.check(pagination::bounded(
+        query.replies_limit,
+        "replies_limit",
+        5,
+        0,
+        50,
+    ));
+    let cursor = errors.check(
+        pagination::decode_optional(query.cursor.as_deref(), list, sort.as_str())
+            .map_err(first_field),
+    );
+    errors.finish()?;
+    let (Some(limit), Some(depth), Some(replies_limit), Some(cursor)) =
+        (limit, depth, replies_limit, cursor)
+    else {
+        return Err(missing());
+    };
+    Ok(TreeRequest {
+        sort,
+        shape: TreeShape {
+            limit,
+            depth: i32::try_from(depth).unwrap_or(4),
+            replies_limit,
+        },
+        cursor,
+    })
+}
+
+fn keyset(sort: Sort, cursor: Option<Cursor>) -> Result<Option<After>, ApiError> {
+    cursor
+        .map(|c| {
+            sort.key_text(&c.key)
+                .map(|key| After { key, id: c.id })
+                .ok_or_else(|| ApiError::invalid("cursor", "invalid_cursor", "not a valid cursor"))
+        })
+        .transpose()
+}
+
+fn next_cursor(list: &str, sort: Sort, last: Option<&CommentRow>) -> Option<String> {
+    last.map(|row| pagination::encode(list, sort.as_str(), sort.key_of(row), row.id))
+}
+
+fn article_not_found(slug: &str) -> ApiError {
+    ApiError::not_found(format!("article {slug}"))
+}
+
+fn comment_not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("comment {id}"))
+}
+
+async fn load_view(state: &AppState, id: i64) -> Result<CommentView, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let row = thread::find_comment(&mut conn, id)
+        .await?
+        .ok_or_else(|| comment_not_found(id))?;
+    Ok(CommentView::from_row(row))
+}
+
+/// Post a comment or a reply. The body is Markdown (stored as written, in Unicode NFC); the
+/// response carries it rendered and sanitised as `body_html`.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The article's slug")),
+    request_body = CreateCommentRequest,
+    responses(
+        (status = 201, description = "Created", body = CommentView),
+        (status = 409, description = "Replying to a deleted or removed comment", body = Problem, content_type = "application/problem+json"),
+        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+    )
+)]
+#[post("/articles/{slug}/comments")]
+pub async fn create_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    slug: web::Path<String>,
+    ApiJson(body): ApiJson<CreateCommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let text = required_text(&body.body, "body", 1, COMMENT_MAX, false)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let html = render(&text);
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    let (article_id, _, _) = find_live_id(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| article_not_found(&slug))?;
+    let id = conn
+        .transaction(async |conn| {
+            let path = match body.parent_id {
+                Some(parent_id) => reply_path(conn, article_id, parent_id).await?,
+                None => Vec::new(),
+            };
+            let comment = NewComment {
+                article_id,
+                parent_id: body.parent_id,
+                depth: i32::try_from(path.len()).unwrap_or(i32::MAX),
+                path: path.clone(),
+                author_id: user.id,
+                body: &text,
+                body_html: &html,
+                created_at: now,
+            };
+            let id = queries::insert(conn, comment).await?;
+            queries::count_in_ancestors(conn, &path, 1).await?;
+            queries::count_in_article(conn, article_id, 1).await?;
+            Ok::<_, ApiError>(id)
+        })
+        .await?;
+    drop(conn);
+    Ok(HttpResponse::Created().json(load_view(&state, id).await?))
+}
+
+/// Checks the parent (same article, live, locked for the rest of the transaction) and returns
+/// the new comment's ancestor path.
+async fn reply_path(
+    conn: &mut diesel_async::AsyncPgConnection,
+    article_id: i64,
+    parent_id: i64,
+) -> Result<Vec<i64>, ApiError> {
+    let parent = queries::find_for_write(conn, parent_id)
+        .await?
+        .filter(|p| p.article_id == article_id)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "parent_id",
+                "not_found",
+                "no such comment under this article",
+            )
+        })?;
+    let chain = parent.chain();
+    let state = queries::lock_chain(conn, &chain).await?;
+    if state.as_deref() != Some("visible") {
+        return Err(ApiError::conflict(
+            "parent-not-live",
+            "the comment replied to was deleted or removed",
+        ));
+    }
+    Ok(chain)
+}
+
+/// A page of an article's thread: top-level comments with nested replies.
+#[utoipa::path(
+    tag = "comments",
+    params(("slug" = String, Path, description = "The article's slug"), TreeQuery),
+    responses(
+        (status = 200, description = "A page of the tree", body = Page<CommentView>),
+        NotFound, Invalid, Unavailable
+    )
+)]
+#[get("/articles/{slug}/comments")]
+pub async fn article_thread(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    ApiQuery(query): ApiQuery<TreeQuery>,
+) -> Result<web::Json<Page<CommentView>>, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let (article_id, _, _) = find_live_id(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| article_not_found(&slug))?;
+    let list = format!("tree:{article_id}");
+    let request = parse_tree_query(query, &list)?;
+    let after = keyset(request.sort, request.cursor)?;
+    let page = thread::tree_page(
+        &mut conn,
+        Scope::Article(article_id),
+        request.sort,
+        request.shape,
+        after,
+    )
+    .await?;
+    Ok(web::Json(Page {
+        next_cursor: next_cursor(&list, request.sort, page.next_after.as_ref()),
+        items: page.items,
+    }))
+}
+
+/// Every listed comment of an article in one flat list (no nesting), for live feeds and
+/// moderation.
+#[utoipa::path(
+    tag = "comments",
+    params(("slug" = String, Path, description = "The article's slug"), FlatQuery),
+    responses(
+        (status = 200, description = "A page of comments", body = Page<CommentView>),
+        NotFound, Invalid, Unavailable
+    )
+)]
+#[get("/articles/{slug}/comments/flat")]
+pub async fn article_flat(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    ApiQuery(query): ApiQuery<FlatQuery>,
+) -> Result<web::Json<Page<CommentView>>, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let (article_id, _, _) = find_live_id(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| article_not_found(&slug))?;
+    let sort = query.sort.unwrap_or(Sort::New);
+    let list = format!("flat:{article_id}");
+    let mut errors = FieldErrors::new();
+    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
+    let cursor = errors.check(
+        pagination::decode_optional(query.cursor.as_deref(), &list, sort.as_str())
+            .map_err(first_field),
+    );
+    errors.finish()?;
+    let (Some(limit), Some(cursor)) = (limit, cursor) else {
+        return Err(missing());
+    };
+    let after = keyset(sort, cursor)?;
+    let rows = thread::flat_page(&mut conn, article_id, sort, limit + 1, after).await?;
+    Ok(web::Json(page_of(
+        rows,
+        limit,
+        &list,
+        sort,
+        CommentView::from_row,
+    )))
+}
+
+/// Cuts the look-ahead row off a page and builds the cursor from the last kept row.
+fn page_of<T>(
+    mut rows: Vec<CommentRow>,
+    limit: i64,
+    list: &str,
+    sort: Sort,
+    view: impl Fn(CommentRow) -> T,
+) -> Page<T> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more {
+        next_cursor(list, sort, rows.last())
+    } else {
+        None
+    };
+    Page {
+        items: rows.into_iter().map(view).collect(),
+        next_cursor,
+    }
+}
+
+/// One comment (a deleted one answers as its placeholder).
+#[utoipa::path(
+    tag = "comments",
+    params(("id" = i64, Path, description = "Comment id")),
+    responses(
+        (status = 200, description = "The comment, without replies", body = CommentView),
+        NotFound, Unavailable
+    )
+)]
+#[get("/comments/{id}")]
+pub async fn get_comment(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<CommentView>, ApiError> {
+    Ok(web::Json(load_view(&state, *id).await?))
+}
+
+/// The replies of one comment, in the tree's shape ("continue this thread", "load more").
+#[utoipa::path(
+    tag = "comments",
+    params(("id" = i64, Path, description = "Comment id"), TreeQuery),
+    responses(
+        (status = 200, description = "A page of direct replies with their replies nested", body = Page<CommentView>),
+        NotFound, Invalid, Unavailable
+    )
+)]
+#[get("/comments/{id}/replies")]
+pub async fn comment_replies(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    ApiQuery(query): ApiQuery<TreeQuery>,
+) -> Result<web::Json<Page<CommentView>>, ApiError> {
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    thread::find_comment(&mut conn, id)
+        .await?
+        .ok_or_else(|| comment_not_found(id))?;
+    let list = format!("replies:{id}");
+    let request = parse_tree_query(query, &list)?;
+    let after = keyset(request.sort, request.cursor)?;
+    let page = thread::tree_page(
+        &mut conn,
+        Scope::Replies(id),
+        request.sort,
+        request.shape,
+        after,
+    )
+    .await?;
+    Ok(web::Json(Page {
+        next_cursor: next_cursor(&list, request.sort, page.next_after.as_ref()),
+        items: page.items,
+    }))
+}
+
+/// Edit a comment (its author only); the previous text goes into the edit history.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Comment id")),
+    request_body = UpdateCommentRequest,
+    responses(
+        (status = 200, description = "The edited comment", body = CommentView),
+        (status = 409, description = "The comment is deleted or removed", body = Problem, content_type = "application/problem+json"),
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+    )
+)]
+#[patch("/comments/{id}")]
+pub async fn update_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    ApiJson(body): ApiJson<UpdateCommentRequest>,
+) -> Result<web::Json<CommentView>, ApiError> {
+    let id = *id;
+    let Some(raw) = body.body else {
+        return Err(ApiError::invalid(
+            "body",
+            "required",
+            "give at least one field to change",
+        ));
+    };
+    let text = required_text(&raw, "body", 1, COMMENT_MAX, false)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let html = render(&text);
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        let comment = queries::find_for_write(conn, id)
+            .await?
+            .ok_or_else(|| comment_not_found(id))?;
+        if comment.author_id != user.id {
+            return Err(ApiError::forbidden("only the author may edit a comment"));
+        }
+        let state = queries::lock_chain(conn, &[id]).await?;
+        if state.as_deref() != Some("visible") {
+            return Err(ApiError::conflict(
+                "comment-not-live",
+                "the comment was deleted or removed",
+            ));
+        }
+        queries::replace_body(conn, &comment, &text, &html, now).await?;
+        Ok(())
+    })
+    .await?;
+    drop(conn);
+    Ok(web::Json(load_view(&state, id).await?))
+}
+
+/// Delete an own comment. Soft: it stays as a placeholder while it has live replies.
+/// Deleting an already deleted comment answers 204 again.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Comment id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        Unauthorized, Forbidden, NotFound, Unavailable
+    )
+)]
+#[delete("/comments/{id}")]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        let comment = queries::find_for_write(conn, id)
+            .await?
+            .ok_or_else(|| comment_not_found(id))?;
+        if comment.author_id != user.id {
+            return Err(ApiError::forbidden("only the author may delete a comment"));
+        }
+        let state = queries::lock_chain(conn, &comment.chain()).await?;
+        match state.as_deref() {
+            Some("visible") => {
+                queries::set_state(conn, id, "deleted").await?;
+                queries::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
+                queries::count_in_article(conn, comment.article_id, -1).await?;
+            }
+            Some("removed") => queries::set_state(conn, id, "deleted").await?,
+            _ => {}
+        }
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A comment's earlier versions, oldest first (its author, moderators and admins).
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Comment id")),
+    responses(
+        (status = 200, description = "The edit history", body = CommentEdits),
+        Unauthorized, Forbidden, NotFound, Unavailable
+    )
+)]
+#[get("/comments/{id}/edits")]
+pub async fn comment_edits(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<CommentEdits>, ApiError> {
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    let comment = queries::find_for_write(&mut conn, id)
+        .await?
+        .ok_or_else(|| comment_not_found(id))?;
+    if comment.author_id != user.id && !user.role.is_moderator() {
+        return Err(ApiError::forbidden(
+            "only the author and moderators may read the edit history",
+        ));
+    }
+    let items = queries::edits(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|(body, written_at, replaced_at)| CommentEdit {
+            body,
+            written_at,
+            replaced_at,
+        })
+        .collect();
+    Ok(web::Json(CommentEdits { items }))
+}
+
+/// A user's comments, newest first, each with its article (deleted and removed ones left out).
+#[utoipa::path(
+    tag = "comments",
+    params(("username" = String, Path, description = "Username, any case"), HistoryQuery),
+    responses(
+        (status = 200, description = "A page of the user's comments", body = Page<UserCommentView>),
+        NotFound, Invalid, Unavailable
+    )
+)]
+#[get("/users/{username}/comments")]
+pub async fn user_comments(
+    state: web::Data<AppState>,
+    username: web::Path<String>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<web::Json<Page<UserCommentView>>, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let user = accounts::queries::find_by_username(&mut conn, &username)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+    let list = format!("user:{}", user.id);
+    let mut errors = FieldErrors::new();
+    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
+    let cursor = errors.check(
+        pagination::decode_optional(query.cursor.as_deref(), &list, "new").map_err(first_field),
+    );
+    errors.finish()?;
+    let (Some(limit), Some(cursor)) = (limit, cursor) else {
+        return Err(missing());
+    };
+    let after = keyset(Sort::New, cursor)?;
+    let rows = thread::user_comments(&mut conn, user.id, limit + 1, after).await?;
+    Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
+        let article = ArticleRef {
+            slug: row.article_slug.clone(),
+            title: row.article_title.clone(),
+        };
+        UserCommentView {
+            comment: CommentView::from_row(row),
+            article,
+        }
+    })))
+}

@@ -1,0 +1,228 @@
+//! Reading threads: one query per page. The tree page is a recursive CTE with a LATERAL
+//! top-k per parent over the (parent_id, sort key, id) indexes, cut at the page cap by the
+//! outer LIMIT (PostgreSQL evaluates a recursive CTE only as far as it is read, level by
+//! level), so a page's cost does not grow with the size of the thread.
+
+use std::collections::HashMap;
+
+use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::OptionalExtension;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::comments::model::{
+    CommentRow, CommentView, TreeRow, COMMENT_COLUMNS, COMMENT_JOINS, LISTED,
+};
+use crate::comments::sort::Sort;
+
+/// At most this many comments in one tree page.
+pub const PAGE_CAP: i64 = 500;
+
+/// Whose children form the page's top level.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// The top-level comments of an article.
+    Article(i64),
+    /// The direct replies of a comment.
+    Replies(i64),
+}
+
+/// The shape of a tree page.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeShape {
+    /// Top-level comments per page.
+    pub limit: i64,
+    /// Levels returned, the top level included.
+    pub depth: i32,
+    /// Children per comment.
+    pub replies_limit: i64,
+}
+
+/// A keyset position, as text for the sort's cast, and the id.
+#[derive(Debug, Clone)]
+pub struct After {
+    /// The sort key.
+    pub key: String,
+    /// The id.
+    pub id: i64,
+}
+
+/// A tree page: the top-level comments with nested replies, and whether more top-level
+/// comments follow (with the last row to build the cursor from).
+pub struct TreePage {
+    /// Top-level comments with their replies.
+    pub items: Vec<CommentView>,
+    /// The last top-level row, when another page follows.
+    pub next_after: Option<CommentRow>,
+}
+
+fn tree_sql(scope: Scope, sort: Sort, after: bool) -> String {
+    let scope_filter = match scope {
+        Scope::Article(_) => "c.article_id = $1 AND c.parent_id IS NULL",
+        Scope::Replies(_) => "c.parent_id = $1",
+    };
+    let keyset = if after {
+        format!("AND {}", sort.after("$6", "$7"))
+    } else {
+        String::new()
+    };
+    let order = sort.order_by();
+    format!(
+        "WITH RECURSIVE top AS ( \
+            SELECT c.id, row_number() OVER (ORDER BY {order}) AS rn \
+            FROM comments c WHERE {scope_filter} AND {LISTED} {keyset} \
+            ORDER BY {order} LIMIT $2 + 1 \
+         ), tree(id, level, extra) AS ( \
+            SELECT id, 1, rn > $2 FROM top \
+            UNION ALL \
+            SELECT ch.id, t.level + 1, false FROM tree t \
+            CROSS JOIN LATERAL ( \
+                SELECT c.id FROM comments c WHERE c.parent_id = t.id AND {LISTED} \
+                ORDER BY {order} LIMIT $4 \
+            ) ch \
+            WHERE t.level < $3 AND NOT t.extra \
+         ), picked AS ( \
+            SELECT id, level, extra, row_number() OVER () AS ord FROM tree LIMIT $5 + 1 \
+         ) \
+         SELECT {COMMENT_COLUMNS}, picked.level, picked.extra \
+         FROM picked JOIN comments c ON c.id = picked.id {COMMENT_JOINS} \
+         ORDER BY picked.ord"
+    )
+}
+
+/// Fetches one tree page.
+pub async fn tree_page(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    sort: Sort,
+    shape: TreeShape,
+    after: Option<After>,
+) -> diesel::QueryResult<TreePage> {
+    let scope_id = match scope {
+        Scope::Article(id) | Scope::Replies(id) => id,
+    };
+    let mut query = diesel::sql_query(tree_sql(scope, sort, after.is_some()))
+        .into_boxed()
+        .bind::<BigInt, _>(scope_id)
+        .bind::<BigInt, _>(shape.limit)
+        .bind::<Integer, _>(shape.depth)
+        .bind::<BigInt, _>(shape.replies_limit)
+        .bind::<BigInt, _>(PAGE_CAP);
+    if let Some(after) = after {
+        query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
+    }
+    let rows: Vec<TreeRow> = query.load(conn).await?;
+    Ok(assemble(rows))
+}
+
+/// Builds the nested page from rows in generation order (each level after the one above,
+/// siblings in sort order), keeping at most `PAGE_CAP` comments.
+fn assemble(rows: Vec<TreeRow>) -> TreePage {
+    let mut has_more = false;
+    let mut kept: Vec<TreeRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.extra {
+            has_more = true;
+        } else if kept.len() < usize::try_from(PAGE_CAP).unwrap_or(usize::MAX) {
+            kept.push(row);
+        }
+    }
+    let next_after = if has_more {
+        kept.iter()
+            .rev()
+            .find(|r| r.level == 1)
+            .map(|r| r.comment.clone())
+    } else {
+        None
+    };
+    // Deepest level first (a stable sort keeps arrival order within a level), so every
+    // comment's replies are complete before it is placed under its own parent.
+    kept.sort_by_key(|r| std::cmp::Reverse(r.level));
+    let mut children: HashMap<i64, Vec<CommentView>> = HashMap::new();
+    let mut top_level: Vec<CommentView> = Vec::new();
+    for row in kept {
+        let (level, parent) = (row.level, row.comment.parent_id);
+        let mut view = CommentView::from_row(row.comment);
+        view.replies = children.remove(&view.id).unwrap_or_default();
+        view.more_replies -= i64::try_from(view.replies.len()).unwrap_or(0);
+        match parent {
+            Some(parent) if level > 1 => children.entry(parent).or_default().push(view),
+            _ => top_level.push(view),
+        }
+    }
+    TreePage {
+        items: top_level,
+        next_after,
+    }
+}
+
+/// Every listed comment of an article, flat, one page.
+pub async fn flat_page(
+    conn: &mut AsyncPgConnection,
+    article_id: i64,
+    sort: Sort,
+    limit: i64,
+    after: Option<After>,
+) -> diesel::QueryResult<Vec<CommentRow>> {
+    let keyset = if after.is_some() {
+        format!("AND {}", sort.after("$3", "$4"))
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} \
+         WHERE c.article_id = $1 AND {LISTED} {keyset} ORDER BY {} LIMIT $2",
+        sort.order_by()
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<BigInt, _>(article_id)
+        .bind::<BigInt, _>(limit);
+    if let Some(after) = after {
+        query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
+    }
+    query.load(conn).await
+}
+
+/// One comment of a live article.
+pub async fn find_comment(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> diesel::QueryResult<Option<CommentRow>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} \
+         WHERE c.id = $1 AND a.deleted_at IS NULL"
+    );
+    diesel::sql_query(sql)
+        .bind::<BigInt, _>(id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// A user's live comments on live articles, newest first.
+pub async fn user_comments(
+    conn: &mut AsyncPgConnection,
+    author_id: i64,
+    limit: i64,
+    after: Option<After>,
+) -> diesel::QueryResult<Vec<CommentRow>> {
+    let keyset = if after.is_some() {
+        format!("AND {}", Sort::New.after("$3", "$4"))
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} \
+         WHERE c.author_id = $1 AND c.state = 'visible' AND a.deleted_at IS NULL {keyset} \
+         ORDER BY {} LIMIT $2",
+        Sort::New.order_by()
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<BigInt, _>(author_id)
+        .bind::<BigInt, _>(limit);
+    if let Some(after) = after {
+        query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
+    }
+    query.load(conn).await
+}

@@ -1,0 +1,140 @@
+//! Opaque keyset cursors and the `{items, next_cursor}` page shape used by every list.
+//! A cursor is base64url JSON of the keyset position and of what it was made for (the list
+//! and the sort), so one made for another list or sort is refused with a 422, never a 500.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    /// The list the cursor belongs to, e.g. `tree:42`.
+    l: String,
+    /// The sort it was made for.
+    s: String,
+    /// The sort key of the last item.
+    k: Value,
+    /// The id of the last item (tie breaker).
+    i: i64,
+}
+
+/// A decoded keyset position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    /// The sort key of the last item of the previous page.
+    pub key: Value,
+    /// Its id.
+    pub id: i64,
+}
+
+/// Makes the cursor that continues after (`key`, `id`) in `list` sorted by `sort`.
+pub fn encode(list: &str, sort: &str, key: Value, id: i64) -> String {
+    let data = CursorData {
+        l: list.to_owned(),
+        s: sort.to_owned(),
+        k: key,
+        i: id,
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
+}
+
+fn bad_cursor(message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new("cursor", "invalid_cursor", message)])
+}
+
+/// Decodes a cursor, checking it was made for this list and sort.
+pub fn decode(raw: &str, list: &str, sort: &str) -> Result<Cursor, ApiError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw.trim_end_matches('='))
+        .map_err(|_| bad_cursor("not a cursor this service made"))?;
+    let data: CursorData =
+        serde_json::from_slice(&bytes).map_err(|_| bad_cursor("not a cursor this service made"))?;
+    if data.l != list {
+        return Err(bad_cursor("this cursor belongs to another list"));
+    }
+    if data.s != sort {
+        return Err(bad_cursor("this cursor was made for another sort"));
+    }
+    Ok(Cursor {
+        key: data.k,
+        id: data.i,
+    })
+}
+
+/// Decodes an optional cursor.
+pub fn decode_optional(
+    raw: Option<&str>,
+    list: &str,
+    sort: &str,
+) -> Result<Option<Cursor>, ApiError> {
+    raw.filter(|r| !r.is_empty())
+        .map(|r| decode(r, list, sort))
+        .transpose()
+}
+
+/// Checks an optional `limit`-like parameter against its range, or uses the default.
+pub fn bounded(
+    value: Option<i64>,
+    field: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, FieldError> {
+    match value {
+        None => Ok(default),
+        Some(v) if (min..=max).contains(&v) => Ok(v),
+        Some(_) => Err(FieldError::new(
+            field,
+            "out_of_range",
+            format!("must be between {min} and {max}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let raw = encode("tree:1", "new", Value::from("2026-01-01T00:00:00Z"), 42);
+        let cursor = decode(&raw, "tree:1", "new").expect("valid");
+        assert_eq!(cursor.id, 42);
+        assert_eq!(cursor.key, Value::from("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn cursors_for_another_list_or_sort_are_refused() {
+        let raw = encode("tree:1", "new", Value::from(1), 42);
+        assert!(decode(&raw, "tree:2", "new").is_err());
+        assert!(decode(&raw, "tree:1", "old").is_err());
+        assert!(decode("%%%", "tree:1", "new").is_err());
+        assert!(decode(&URL_SAFE_NO_PAD.encode(b"{}"), "tree:1", "new").is_err());
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(bounded(None, "limit", 20, 1, 100).expect("default"), 20);
+        assert_eq!(bounded(Some(100), "limit", 20, 1, 100).expect("max"), 100);
+        assert_eq!(
+            bounded(Some(0), "limit", 20, 1, 100)
+                .expect_err("zero")
+                .code,
+            "out_of_range"
+        );
+        assert!(bounded(Some(101), "limit", 20, 1, 100).is_err());
+    }
+}
