@@ -4,7 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use hindsight::auth::Role;
+use hindsight::comments::sort::Sort;
+use hindsight::comments::thread::TreeShape;
+use hindsight::content;
 use hindsight::{db, openapi, telemetry, Application, Clock, Settings};
 
 /// REST backend for news comment sections with scored predictions.
@@ -26,6 +30,46 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) that openapi.yaml must equal.
     Openapi,
+    /// Create or update an article from a Markdown file with YAML front matter.
+    ImportArticle {
+        /// The Markdown file (front matter: title, slug, summary, tags, published_at).
+        file: PathBuf,
+        /// Username credited as author (default: the hindsight-newsroom account).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Create the demo article, users and thread (idempotent).
+    SeedDemo,
+    /// Bulk-load comments into an article for benchmarks.
+    SeedLoad {
+        /// Slug of an existing article.
+        #[arg(long)]
+        article: String,
+        /// Number of comments to add.
+        #[arg(long)]
+        comments: usize,
+        /// Number of generated users writing them.
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        /// Random seed (the same seed gives the same shape).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print the SQL of an article's first tree page, parameters filled in (for pgbench).
+    BenchSql {
+        /// Slug of the article.
+        #[arg(long)]
+        article: String,
+        /// Top-level comments.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Levels.
+        #[arg(long, default_value_t = 4)]
+        depth: i32,
+        /// Replies per comment.
+        #[arg(long, default_value_t = 5)]
+        replies_limit: i64,
+    },
     /// Set a user's role (how the first admin is made).
     SetRole {
         /// The username (any case).
@@ -61,6 +105,33 @@ async fn main() -> ExitCode {
         Command::Migrate => migrate(&settings).await,
         Command::Openapi => Ok(()),
         Command::SetRole { username, role } => set_role(&settings, &username, role).await,
+        Command::ImportArticle { file, author } => {
+            import_article(&settings, &file, author.as_deref()).await
+        }
+        Command::SeedDemo => seed_demo(&settings).await,
+        Command::SeedLoad {
+            article,
+            comments,
+            users,
+            seed,
+        } => seed_load(&settings, &article, comments, users, seed).await,
+        Command::BenchSql {
+            article,
+            limit,
+            depth,
+            replies_limit,
+        } => {
+            bench_sql(
+                &settings,
+                &article,
+                TreeShape {
+                    limit,
+                    depth,
+                    replies_limit,
+                },
+            )
+            .await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -102,4 +173,89 @@ async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Re
 async fn migrate_quietly(settings: &Settings) -> anyhow::Result<()> {
     db::ensure_database(&settings.database_url).await?;
     db::run_migrations(&settings.database_url).await
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<AsyncPgConnection> {
+    migrate_quietly(settings).await?;
+    Ok(AsyncPgConnection::establish(&settings.database_url).await?)
+}
+
+async fn import_article(
+    settings: &Settings,
+    file: &std::path::Path,
+    author: Option<&str>,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let (front, body) = content::import::parse_article_file(&text)?;
+    let input = content::import::validate(front, body)?;
+    let mut conn = connect(settings).await?;
+    let now = Clock::system().now();
+    let author_id = content::import::author_id(&mut conn, author, now).await?;
+    let slug = content::import::upsert_article(&mut conn, input, author_id, now).await?;
+    println!("{slug}");
+    Ok(())
+}
+
+async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
+    let mut conn = connect(settings).await?;
+    let outcome = content::demo::seed_demo(&mut conn, Clock::system().now()).await?;
+    if outcome.created_thread {
+        println!(
+            "created the demo article /api/v1/articles/{} and its thread",
+            content::demo::DEMO_SLUG
+        );
+    } else {
+        println!(
+            "the demo article {} exists already; nothing to add",
+            content::demo::DEMO_SLUG
+        );
+    }
+    println!("demo accounts (username / password / role):");
+    for user in content::demo::DEMO_USERS {
+        println!(
+            "  {:<16} {:<28} {}",
+            user.username, user.password, user.role
+        );
+    }
+    Ok(())
+}
+
+async fn seed_load(
+    settings: &Settings,
+    article: &str,
+    comments: usize,
+    users: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let mut conn = connect(settings).await?;
+    let started = std::time::Instant::now();
+    let outcome = content::load::seed_load(
+        &mut conn,
+        article,
+        comments,
+        users,
+        seed,
+        Clock::system().now(),
+    )
+    .await?;
+    println!(
+        "added {} comments by {} users to {article} in {:.1} s",
+        outcome.comments,
+        outcome.users,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn bench_sql(settings: &Settings, article: &str, shape: TreeShape) -> anyhow::Result<()> {
+    let mut conn = connect(settings).await?;
+    let (article_id, _, _) = hindsight::articles::queries::find_live_id(&mut conn, article)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?;
+    println!(
+        "{};",
+        hindsight::comments::thread::tree_sql_literal(article_id, Sort::New, shape)
+    );
+    Ok(())
 }

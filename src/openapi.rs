@@ -2,7 +2,9 @@
 //! every route registered through utoipa-actix-web, so the contract comes from the code.
 
 use actix_web::App;
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -23,6 +25,55 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+    }
+}
+
+/// Marks every property of every response schema as required: hindsight always sends every
+/// documented field (null when it does not apply), and frontends must be able to rely on that.
+/// Request schemas (named `…Request`) keep their optional fields optional.
+struct ResponsesAlwaysComplete;
+
+fn require_all(schema: &mut Schema) {
+    match schema {
+        Schema::Object(object) => {
+            object.required = object.properties.keys().cloned().collect();
+            for property in object.properties.values_mut() {
+                if let RefOr::T(inner) = property {
+                    require_all(inner);
+                }
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                if let RefOr::T(inner) = items.as_mut() {
+                    require_all(inner);
+                }
+            }
+        }
+        Schema::AllOf(all) => {
+            for item in &mut all.items {
+                if let RefOr::T(inner) = item {
+                    require_all(inner);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Modify for ResponsesAlwaysComplete {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (name, schema) in components.schemas.iter_mut() {
+            if name.ends_with("Request") {
+                continue;
+            }
+            if let RefOr::T(schema) = schema {
+                require_all(schema);
+            }
+        }
     }
 }
 
@@ -47,11 +98,12 @@ pub struct ApiDoc;
 
 /// The complete document, as served and as committed in `openapi.yaml`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::startup::routes)
         .split_for_parts();
+    ResponsesAlwaysComplete.modify(&mut doc);
     doc
 }
 

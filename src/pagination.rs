@@ -85,6 +85,15 @@ pub fn decode_optional(
         .transpose()
 }
 
+/// A timestamp stored in a cursor key, within the years PostgreSQL and every client handle.
+pub fn cursor_time(key: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::Datelike;
+    key.as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .filter(|t| (1..=9999).contains(&t.year()))
+}
+
 /// Checks an optional `limit`-like parameter against its range, or uses the default.
 pub fn bounded(
     value: Option<i64>,
@@ -123,6 +132,14 @@ mod tests {
         assert!(decode(&raw, "tree:1", "old").is_err());
         assert!(decode("%%%", "tree:1", "new").is_err());
         assert!(decode(&URL_SAFE_NO_PAD.encode(b"{}"), "tree:1", "new").is_err());
+    }
+
+    #[test]
+    fn cursor_times_outside_sane_years_are_refused() {
+        assert!(cursor_time(&Value::from("2026-01-01T00:00:00Z")).is_some());
+        assert!(cursor_time(&Value::from("0000-01-01T00:00:00Z")).is_none());
+        assert!(cursor_time(&Value::from("not a time")).is_none());
+        assert!(cursor_time(&Value::from(5)).is_none());
     }
 
     #[test]

@@ -84,7 +84,8 @@ impl Application {
                 load_or_create_secret(&mut conn, clock.now()).await?
             }
         };
-        let passwords = Passwords::new(settings.workers.max(cores()));
+        let passwords = Passwords::new(cores());
+        crate::auth::password::warm_up().await;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             migration_versions: db::embedded_migration_versions()?,

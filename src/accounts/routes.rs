@@ -113,8 +113,9 @@ fn unique_violation(error: diesel::result::Error) -> ApiError {
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<RegisterRequest>,
+    body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let mut errors = FieldErrors::new();
     let username = errors.check(Username::parse(&body.username, "username"));
     let email = errors.check(Email::parse(&body.email, "email"));
@@ -174,8 +175,9 @@ pub async fn register(
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<LoginRequest>,
+    body: ApiJson<LoginRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
+    let body = body.into_inner()?;
     let user = {
         let mut conn = state.pool.get().await?;
         queries::find_for_login(&mut conn, &body.login).await?
@@ -212,8 +214,9 @@ enum RefreshOutcome {
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<RefreshRequest>,
+    body: ApiJson<RefreshRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
+    let body = body.into_inner()?;
     let hash = hash_refresh_token(&body.refresh_token);
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
@@ -261,8 +264,9 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<RefreshRequest>,
+    body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let hash = hash_refresh_token(&body.refresh_token);
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
@@ -310,8 +314,9 @@ pub async fn me(
 pub async fn update_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    ApiJson(body): ApiJson<UpdateMeRequest>,
+    body: ApiJson<UpdateMeRequest>,
 ) -> Result<web::Json<Account>, ApiError> {
+    let body = body.into_inner()?;
     if body.display_name.is_none() && body.bio.is_none() {
         return Err(ApiError::invalid(
             "body",
@@ -354,8 +359,9 @@ pub async fn update_me(
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
-    ApiJson(body): ApiJson<ChangePasswordRequest>,
+    body: ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let account = {
         let mut conn = state.pool.get().await?;
         queries::find_by_id(&mut conn, user.id).await?
@@ -403,8 +409,9 @@ pub async fn change_password(
 pub async fn delete_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    ApiJson(body): ApiJson<DeleteAccountRequest>,
+    body: ApiJson<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let stored_hash = {
         let mut conn = state.pool.get().await?;
         queries::find_by_id(&mut conn, user.id).await?.password_hash
@@ -464,8 +471,9 @@ pub async fn change_role(
     state: web::Data<AppState>,
     admin: Admin,
     username: web::Path<String>,
-    ApiJson(body): ApiJson<RoleRequest>,
+    body: ApiJson<RoleRequest>,
 ) -> Result<web::Json<PublicProfile>, ApiError> {
+    let body = body.into_inner()?;
     let mut conn = state.pool.get().await?;
     let user = queries::set_role(&mut conn, &username, body.role.as_str())
         .await?

@@ -2,7 +2,6 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -108,10 +107,8 @@ pub fn first_field(error: ApiError) -> crate::error::FieldError {
 }
 
 /// Reads a timestamp stored in a cursor key.
-pub fn cursor_time(key: &Value) -> Result<DateTime<Utc>, ApiError> {
-    key.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
+fn cursor_time(key: &Value) -> Result<DateTime<Utc>, ApiError> {
+    pagination::cursor_time(key)
         .ok_or_else(|| ApiError::invalid("cursor", "invalid_cursor", "not a valid cursor"))
 }
 
@@ -151,25 +148,44 @@ pub async fn get_article(
 pub async fn create_article(
     state: web::Data<AppState>,
     admin: Admin,
-    ApiJson(body): ApiJson<CreateArticleRequest, ARTICLE_BODY_LIMIT>,
+    body: ApiJson<CreateArticleRequest, ARTICLE_BODY_LIMIT>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let input = body.parse()?;
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
-    let article = conn
-        .transaction(async |conn| {
-            let slug = match &input.slug {
-                Some(slug) => slug.clone(),
-                None => queries::free_slug(conn, &derive_slug(&input.title)).await?,
-            };
-            let row = queries::insert(conn, &input, &slug, admin.0.id, now)
-                .await
-                .map_err(slug_conflict)?;
-            let author = queries::public_user(conn, admin.0.id).await?;
-            Ok::<_, ApiError>(Article::new(row, author))
-        })
-        .await?;
+    let row = match &input.slug {
+        Some(slug) => queries::insert(&mut conn, &input, slug, admin.0.id, now)
+            .await
+            .map_err(slug_conflict)?,
+        None => insert_with_derived_slug(&mut conn, &input, admin.0.id, now).await?,
+    };
+    let author = queries::public_user(&mut conn, admin.0.id).await?;
+    let article = Article::new(row, author);
     Ok(HttpResponse::Created().json(article))
+}
+
+/// Inserts under the first free `<derived>`, `<derived>-2`… slug; when a concurrent create
+/// takes the same one first, tries the next instead of answering a 409 for a slug the client
+/// never chose.
+async fn insert_with_derived_slug(
+    conn: &mut diesel_async::AsyncPgConnection,
+    input: &ArticleInput,
+    author_id: i64,
+    now: DateTime<Utc>,
+) -> Result<ArticleRow, ApiError> {
+    let base = derive_slug(&input.title);
+    for _ in 0..5 {
+        let slug = queries::free_slug(conn, &base).await?;
+        match queries::insert(conn, input, &slug, author_id, now).await {
+            Err(e) if violated_constraint(&e) == Some("articles_slug_key") => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::conflict(
+        "taken",
+        "could not find a free slug; give one explicitly",
+    ))
 }
 
 /// Change an article (admins); absent fields stay.
@@ -188,8 +204,9 @@ pub async fn update_article(
     state: web::Data<AppState>,
     _admin: Admin,
     slug: web::Path<String>,
-    ApiJson(body): ApiJson<UpdateArticleRequest, ARTICLE_BODY_LIMIT>,
+    body: ApiJson<UpdateArticleRequest, ARTICLE_BODY_LIMIT>,
 ) -> Result<web::Json<Article>, ApiError> {
+    let body = body.into_inner()?;
     let changes = body.parse(state.clock.now())?;
     let mut conn = state.pool.get().await?;
     let (id, _, _) = queries::find_live_id(&mut conn, &slug)

@@ -6,3 +6,4 @@ pub mod queries;
 pub mod routes;
 pub mod sort;
 pub mod thread;
+pub mod write;

@@ -14,6 +14,7 @@ use crate::comments::model::*;
 use crate::comments::queries::{self, NewComment};
 use crate::comments::sort::Sort;
 use crate::comments::thread::{self, After, Scope, TreeShape};
+use crate::comments::write;
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
@@ -163,68 +164,38 @@ pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     slug: web::Path<String>,
-    ApiJson(body): ApiJson<CreateCommentRequest>,
+    body: ApiJson<CreateCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let text = required_text(&body.body, "body", 1, COMMENT_MAX, false)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
-    let html = render(&text);
+    let body = body.into_inner()?;
+    let mut errors = FieldErrors::new();
+    let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
-    let (article_id, _, _) = find_live_id(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| article_not_found(&slug))?;
-    let id = conn
-        .transaction(async |conn| {
-            let path = match body.parent_id {
-                Some(parent_id) => reply_path(conn, article_id, parent_id).await?,
-                None => Vec::new(),
-            };
-            let comment = NewComment {
-                article_id,
-                parent_id: body.parent_id,
-                depth: i32::try_from(path.len()).unwrap_or(i32::MAX),
-                path: path.clone(),
-                author_id: user.id,
-                body: &text,
-                body_html: &html,
-                created_at: now,
-            };
-            let id = queries::insert(conn, comment).await?;
-            queries::count_in_ancestors(conn, &path, 1).await?;
-            queries::count_in_article(conn, article_id, 1).await?;
-            Ok::<_, ApiError>(id)
-        })
-        .await?;
+    let article = find_live_id(&mut conn, &slug).await?.map(|(id, _, _)| id);
+    if let (Some(article_id), Some(parent_id)) = (article, body.parent_id) {
+        // Checked again under lock when inserting; checked here so one 422 names every field.
+        if !write::parent_in_article(&mut conn, article_id, parent_id).await? {
+            errors.push(write::parent_not_found());
+        }
+    }
+    errors.finish()?;
+    let (article_id, Some(text)) = (article.ok_or_else(|| article_not_found(&slug))?, text) else {
+        return Err(missing());
+    };
+    let html = render(&text);
+    let new = NewComment {
+        article_id,
+        parent_id: body.parent_id,
+        path: Vec::new(),
+        depth: 0,
+        author_id: user.id,
+        body: &text,
+        body_html: &html,
+        created_at: now,
+    };
+    let id = write::create_comment(&mut conn, new).await?;
     drop(conn);
     Ok(HttpResponse::Created().json(load_view(&state, id).await?))
-}
-
-/// Checks the parent (same article, live, locked for the rest of the transaction) and returns
-/// the new comment's ancestor path.
-async fn reply_path(
-    conn: &mut diesel_async::AsyncPgConnection,
-    article_id: i64,
-    parent_id: i64,
-) -> Result<Vec<i64>, ApiError> {
-    let parent = queries::find_for_write(conn, parent_id)
-        .await?
-        .filter(|p| p.article_id == article_id)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "parent_id",
-                "not_found",
-                "no such comment under this article",
-            )
-        })?;
-    let chain = parent.chain();
-    let state = queries::lock_chain(conn, &chain).await?;
-    if state.as_deref() != Some("visible") {
-        return Err(ApiError::conflict(
-            "parent-not-live",
-            "the comment replied to was deleted or removed",
-        ));
-    }
-    Ok(chain)
 }
 
 /// A page of an article's thread: top-level comments with nested replies.
@@ -242,13 +213,14 @@ pub async fn article_thread(
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
+    // Parameters first: a bad query is a 422 before an unknown article is a 404.
+    let list = format!("tree:{slug}");
+    let request = parse_tree_query(query, &list)?;
+    let after = keyset(request.sort, request.cursor)?;
     let mut conn = state.pool.get().await?;
     let (article_id, _, _) = find_live_id(&mut conn, &slug)
         .await?
         .ok_or_else(|| article_not_found(&slug))?;
-    let list = format!("tree:{article_id}");
-    let request = parse_tree_query(query, &list)?;
-    let after = keyset(request.sort, request.cursor)?;
     let page = thread::tree_page(
         &mut conn,
         Scope::Article(article_id),
@@ -279,12 +251,8 @@ pub async fn article_flat(
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<FlatQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let (article_id, _, _) = find_live_id(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| article_not_found(&slug))?;
     let sort = query.sort.unwrap_or(Sort::New);
-    let list = format!("flat:{article_id}");
+    let list = format!("flat:{slug}");
     let mut errors = FieldErrors::new();
     let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
     let cursor = errors.check(
@@ -296,6 +264,10 @@ pub async fn article_flat(
         return Err(missing());
     };
     let after = keyset(sort, cursor)?;
+    let mut conn = state.pool.get().await?;
+    let (article_id, _, _) = find_live_id(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| article_not_found(&slug))?;
     let rows = thread::flat_page(&mut conn, article_id, sort, limit + 1, after).await?;
     Ok(web::Json(page_of(
         rows,
@@ -361,13 +333,13 @@ pub async fn comment_replies(
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
     let id = *id;
+    let list = format!("replies:{id}");
+    let request = parse_tree_query(query, &list)?;
+    let after = keyset(request.sort, request.cursor)?;
     let mut conn = state.pool.get().await?;
     thread::find_comment(&mut conn, id)
         .await?
         .ok_or_else(|| comment_not_found(id))?;
-    let list = format!("replies:{id}");
-    let request = parse_tree_query(query, &list)?;
-    let after = keyset(request.sort, request.cursor)?;
     let page = thread::tree_page(
         &mut conn,
         Scope::Replies(id),
@@ -399,8 +371,9 @@ pub async fn update_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
-    ApiJson(body): ApiJson<UpdateCommentRequest>,
+    body: ApiJson<UpdateCommentRequest>,
 ) -> Result<web::Json<CommentView>, ApiError> {
+    let body = body.into_inner()?;
     let id = *id;
     let Some(raw) = body.body else {
         return Err(ApiError::invalid(
@@ -428,7 +401,12 @@ pub async fn update_comment(
                 "the comment was deleted or removed",
             ));
         }
-        queries::replace_body(conn, &comment, &text, &html, now).await?;
+        // Re-read under the lock: a concurrent edit may have replaced the text meanwhile, and
+        // the history must keep that version too.
+        let current = queries::find_for_write(conn, id)
+            .await?
+            .ok_or_else(|| comment_not_found(id))?;
+        queries::replace_body(conn, &current, &text, &html, now).await?;
         Ok(())
     })
     .await?;
@@ -531,11 +509,7 @@ pub async fn user_comments(
     username: web::Path<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<web::Json<Page<UserCommentView>>, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let user = accounts::queries::find_by_username(&mut conn, &username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    let list = format!("user:{}", user.id);
+    let list = format!("user:{}", username.to_lowercase());
     let mut errors = FieldErrors::new();
     let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
     let cursor = errors.check(
@@ -546,6 +520,10 @@ pub async fn user_comments(
         return Err(missing());
     };
     let after = keyset(Sort::New, cursor)?;
+    let mut conn = state.pool.get().await?;
+    let user = accounts::queries::find_by_username(&mut conn, &username)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
     let rows = thread::user_comments(&mut conn, user.id, limit + 1, after).await?;
     Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
         let article = ArticleRef {

@@ -52,13 +52,12 @@ impl Sort {
         }
     }
 
-    /// Reads the key of a cursor back as the text bound into the keyset predicate.
+    /// Reads the key of a cursor back as the text bound into the keyset predicate, refusing
+    /// anything PostgreSQL's cast could reject (a hand-made cursor must be a 422, not a 500).
     pub fn key_text(self, key: &Value) -> Option<String> {
         match self {
-            Self::New | Self::Old => key
-                .as_str()
-                .filter(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
-                .map(str::to_owned),
+            Self::New | Self::Old => crate::pagination::cursor_time(key)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
         }
     }
 }

@@ -89,6 +89,17 @@ fn tree_sql(scope: Scope, sort: Sort, after: bool) -> String {
     )
 }
 
+/// The first-page tree query of an article with its parameters written in, for running the
+/// service's own SQL under pgbench (`hindsight bench-sql`).
+pub fn tree_sql_literal(article_id: i64, sort: Sort, shape: TreeShape) -> String {
+    tree_sql(Scope::Article(article_id), sort, false)
+        .replace("$5", &PAGE_CAP.to_string())
+        .replace("$4", &shape.replies_limit.to_string())
+        .replace("$3", &shape.depth.to_string())
+        .replace("$2", &shape.limit.to_string())
+        .replace("$1", &article_id.to_string())
+}
+
 /// Fetches one tree page.
 pub async fn tree_page(
     conn: &mut AsyncPgConnection,

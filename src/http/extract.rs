@@ -19,8 +19,20 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const ARTICLE_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A JSON request body parsed into `T`, at most `LIMIT` bytes (64 KiB unless the route says).
+///
+/// Extraction itself never fails: actix polls a handler's extractors together and the first
+/// error wins, which would let a 415 or 422 on the body overtake the 401/403 of a slower auth
+/// extractor. The handler calls [`ApiJson::into_inner`] after its auth extractors succeeded,
+/// which keeps the documented order (401, then 403, then body problems).
 #[derive(Debug)]
-pub struct ApiJson<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(pub T);
+pub struct ApiJson<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(Result<T, ApiError>);
+
+impl<T, const LIMIT: usize> ApiJson<T, LIMIT> {
+    /// The parsed body, or the problem with it.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 fn is_json(req: &HttpRequest) -> bool {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
@@ -53,28 +65,36 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for ApiJson<
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = LIMIT;
-        let json = is_json(req);
-        let declared = declared_length(req);
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if declared.is_some_and(|len| len > limit) {
+        let body = read_json::<T>(req, payload, LIMIT);
+        Box::pin(async move { Ok(ApiJson(body.await)) })
+    }
+}
+
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let json = is_json(req);
+    let declared = declared_length(req);
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if declared.is_some_and(|len| len > limit) {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+            if body.len() + chunk.len() > limit {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            if !json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::MalformedBody(e.to_string()))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json(&body).map(ApiJson)
-        })
-    }
+            body.extend_from_slice(&chunk);
+        }
+        parse_json(&body)
+    })
 }
 
 /// Parses a JSON document, classifying failures into 400 (syntax) and 422 (shape, with path).
@@ -123,6 +143,12 @@ fn shape_error(path: &str, message: &str) -> FieldError {
         "invalid_value"
     } else {
         "invalid_type"
+    };
+    // serde quotes the offending value (`invalid type: string "hunter2…"`); never echo it,
+    // it may be a password.
+    let message = match message.split_once("expected ") {
+        Some((_, expected)) => format!("wrong type or value: expected {expected}"),
+        None => "wrong type or value".to_owned(),
     };
     FieldError::new(field, code, message)
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod articles;
+mod content;
 mod helpers;
 mod platform;
 mod threads;

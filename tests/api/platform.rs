@@ -185,7 +185,16 @@ fn an_unreachable_database_is_one_clear_line() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "openapi"] {
+    for sub in [
+        "serve",
+        "migrate",
+        "openapi",
+        "set-role",
+        "import-article",
+        "seed-demo",
+        "seed-load",
+        "bench-sql",
+    ] {
         let output = binary().args([sub, "--help"]).output().expect("runs");
         assert!(output.status.success(), "{sub} --help");
     }
@@ -300,4 +309,105 @@ async fn cors_answers_listed_origins_and_refuses_others() {
         simple.headers()["access-control-allow-origin"],
         "https://news.example"
     );
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_503_on_api_routes_too() {
+    let app = TestApp::spawn_with(|s| {
+        s.pool_size = 1;
+        s.pool_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let held = app.pool.get().await.expect("the only connection");
+    let problem = assert_problem(app.get("/api/v1/articles").await, 503).await;
+    assert_eq!(problem["type"], "/problems/unavailable");
+    drop(held);
+    json_with_status(app.get("/api/v1/articles").await, 200).await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_under_the_api_prefix_is_a_405_listing_the_methods() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::DELETE, "/api/v1/articles")
+        .send()
+        .await
+        .expect("request");
+    let allow = response
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_problem(response, 405).await;
+    let allow = allow.expect("Allow header");
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let response = app
+        .request(Method::PUT, "/api/v1/comments/1")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 405).await;
+}
+
+#[tokio::test]
+async fn article_bodies_over_one_mebibyte_are_413() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let body = serde_json::json!({"title": "Huge", "body": "x".repeat(1024 * 1024 + 10)});
+    assert_problem(
+        app.post_as(&admin.token, "/api/v1/articles", &body).await,
+        413,
+    )
+    .await;
+    assert_eq!(app.count("SELECT count(*) AS count FROM articles").await, 0);
+}
+
+#[tokio::test]
+async fn auth_refusals_come_before_body_problems_even_with_a_token() {
+    let app = TestApp::spawn().await;
+    let reader = app.register("plain_reader").await;
+    // A reader (403 for the role) sending a body of the wrong type (415).
+    let response = app
+        .request(Method::POST, "/api/v1/articles")
+        .bearer_auth(&reader.token)
+        .header("content-type", "text/plain")
+        .body("not json")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 403).await;
+    // A token that stopped working (401) with a malformed body (400).
+    let response = app
+        .send_json(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&reader.token),
+            &serde_json::json!({"password": STRONG_PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    let response = app
+        .request(Method::PATCH, "/api/v1/me")
+        .bearer_auth(&reader.token)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn values_sent_in_mistyped_fields_are_not_echoed() {
+    let app = TestApp::spawn().await;
+    let problem = assert_problem(
+        app.post(
+            "/api/v1/auth/register",
+            &serde_json::json!({"username": "someone", "email": "s@example.com", "password": 987654321987u64}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(!problem.to_string().contains("987654321987"), "{problem}");
 }

@@ -141,6 +141,20 @@ async fn replies_must_stay_in_their_article_and_under_live_comments() {
     let other = t.app.create_article(&admin, "Other piece", &[]).await;
     let elsewhere = t.app.comment_id(&t.alice, &other, "Elsewhere", None).await;
     let path = format!("/api/v1/articles/{}/comments", t.slug);
+    // An empty body and a foreign parent: one 422 names both.
+    let problem = assert_problem(
+        t.app
+            .post_as(
+                &t.bob.token,
+                &path,
+                &json!({"body": " ", "parent_id": elsewhere}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    let fields: Vec<String> = problem_fields(&problem).into_iter().map(|f| f.0).collect();
+    assert_eq!(fields, ["body", "parent_id"]);
     for parent in [elsewhere, 999_999] {
         let problem = assert_problem(
             t.app
@@ -278,6 +292,23 @@ async fn out_of_range_parameters_and_foreign_cursors_are_422() {
         let field = query.split('=').next().expect("name");
         assert_eq!(problem_fields(&problem)[0].0, field, "{query}");
     }
+    // A hand-made cursor with a timestamp PostgreSQL would reject is still a 422.
+    use base64::Engine;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"l":"tree:{}","s":"new","k":"0000-01-01T00:00:00Z","i":1}}"#,
+        t.slug
+    ));
+    let response = t
+        .app
+        .get(&format!(
+            "/api/v1/articles/{}/comments?cursor={forged}",
+            t.slug
+        ))
+        .await;
+    assert_eq!(
+        problem_fields(&assert_problem(response, 422).await)[0].0,
+        "cursor"
+    );
     let page = t.tree("limit=1").await;
     let cursor = page["next_cursor"].as_str().expect("cursor").to_owned();
     let other_sort = t
@@ -365,7 +396,11 @@ async fn a_page_holds_at_most_500_comments_and_counts_the_rest() {
             });
         }
     }
-    futures_util::future::join_all(posts).await;
+    use futures_util::StreamExt;
+    futures_util::stream::iter(posts)
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
     let page = t.tree("limit=10&replies_limit=50&depth=2").await;
     let items = page["items"].as_array().expect("items");
     let shown: usize = items.len()

@@ -1,0 +1,75 @@
+//! Creating a comment, shared by the API and the demo seeder: checks the parent, locks the
+//! ancestor chain, inserts, and moves every counter in one transaction.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use crate::comments::queries::{self, NewComment};
+use crate::error::{ApiError, FieldError};
+
+/// Inserts `comment` (its `path` and `depth` are filled in from the parent) and returns its id.
+pub async fn create_comment(
+    conn: &mut AsyncPgConnection,
+    mut comment: NewComment<'_>,
+) -> Result<i64, ApiError> {
+    conn.transaction(async |conn| {
+        if let Some(parent_id) = comment.parent_id {
+            comment.path = reply_path(conn, comment.article_id, parent_id).await?;
+            comment.depth = i32::try_from(comment.path.len()).unwrap_or(i32::MAX);
+        }
+        let path = comment.path.clone();
+        let article_id = comment.article_id;
+        let id = queries::insert(conn, comment).await?;
+        queries::count_in_ancestors(conn, &path, 1).await?;
+        queries::count_in_article(conn, article_id, 1).await?;
+        Ok(id)
+    })
+    .await
+}
+
+/// The 422 for a `parent_id` that names no comment of this article.
+pub fn parent_not_found() -> FieldError {
+    FieldError::new(
+        "parent_id",
+        "not_found",
+        "no such comment under this article",
+    )
+}
+
+/// Whether `parent_id` is a comment of this (live) article, without locking.
+pub async fn parent_in_article(
+    conn: &mut AsyncPgConnection,
+    article_id: i64,
+    parent_id: i64,
+) -> Result<bool, ApiError> {
+    Ok(queries::find_for_write(conn, parent_id)
+        .await?
+        .is_some_and(|p| p.article_id == article_id))
+}
+
+/// Checks the parent (same article, live, locked for the rest of the transaction) and returns
+/// the new comment's ancestor path.
+async fn reply_path(
+    conn: &mut AsyncPgConnection,
+    article_id: i64,
+    parent_id: i64,
+) -> Result<Vec<i64>, ApiError> {
+    let parent = queries::find_for_write(conn, parent_id)
+        .await?
+        .filter(|p| p.article_id == article_id)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "parent_id",
+                "not_found",
+                "no such comment under this article",
+            )
+        })?;
+    let chain = parent.chain();
+    let state = queries::lock_chain(conn, &chain).await?;
+    if state.as_deref() != Some("visible") {
+        return Err(ApiError::conflict(
+            "parent-not-live",
+            "the comment replied to was deleted or removed",
+        ));
+    }
+    Ok(chain)
+}

@@ -1,0 +1,227 @@
+//! `hindsight seed-demo`: a living thread for a new user, in the project's own words. It is
+//! idempotent: users are created when missing, and the article and its thread only when the
+//! article does not exist yet, so a second run changes nothing.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::accounts::model::NewUser;
+use crate::articles::model::ArticleInput;
+use crate::articles::{markdown, queries as articles};
+use crate::auth::password::Passwords;
+use crate::comments::queries::NewComment;
+use crate::comments::write::create_comment;
+use crate::config::Secret;
+use crate::db::schema::users;
+
+/// Slug of the demo article.
+pub const DEMO_SLUG: &str = "xi-lee-summit-2026";
+
+/// Bio that marks every demo account.
+pub const DEMO_BIO: &str = "Demo account created by `hindsight seed-demo`; not a real person.";
+
+/// A demo account: username, password, role, display name.
+pub struct DemoUser {
+    /// Username.
+    pub username: &'static str,
+    /// Password (printed; these accounts are for trying the API locally).
+    pub password: &'static str,
+    /// Role.
+    pub role: &'static str,
+    /// Display name.
+    pub display_name: &'static str,
+}
+
+/// The demo accounts.
+pub const DEMO_USERS: &[DemoUser] = &[
+    DemoUser {
+        username: "demo_editor",
+        password: "demo-editor-harbour-42",
+        role: "admin",
+        display_name: "Desk Editor (demo)",
+    },
+    DemoUser {
+        username: "demo_moderator",
+        password: "demo-moderator-lantern-42",
+        role: "moderator",
+        display_name: "Thread Moderator (demo)",
+    },
+    DemoUser {
+        username: "minji_demo",
+        password: "demo-reader-camellia-42",
+        role: "reader",
+        display_name: "Min-ji (demo)",
+    },
+    DemoUser {
+        username: "daniel_demo",
+        password: "demo-reader-sextant-42",
+        role: "reader",
+        display_name: "Daniel (demo)",
+    },
+    DemoUser {
+        username: "wei_demo",
+        password: "demo-reader-porcelain-42",
+        role: "reader",
+        display_name: "Wei (demo)",
+    },
+    DemoUser {
+        username: "sora_demo",
+        password: "demo-reader-monsoon-42",
+        role: "reader",
+        display_name: "Sora (demo)",
+    },
+];
+
+const TITLE: &str = "Xi and Lee in Beijing: what the 2026 summit could change for Seoul";
+
+const SUMMARY: &str = "South Korea's president spent a state visit in Beijing courting investment while Tokyo and Washington watched. We look at what was promised, what was left unsaid, and which signals to watch next.";
+
+const BODY: &str = "\
+President Lee Jae-myung's state visit to Beijing ended with handshakes, a stack of memoranda and headline investment pledges worth tens of billions of dollars. The numbers will be argued over for months. The more interesting question is what the visit says about where Seoul thinks the region is heading.
+
+## Why Beijing rolled out the red carpet
+
+China's relations with Japan have soured over Taiwan, wartime memory and Tokyo's deepening defence ties with Washington. Courting Seoul is a low-cost way for Beijing to show that the United States' allies in Northeast Asia do not move as one bloc. For Xi Jinping, a warm photo opportunity with a South Korean president is worth more than the fine print of any trade deal.
+
+## What Seoul wants
+
+South Korea's economy still leans heavily on Chinese demand, above all for memory chips and electronics. Lee has framed his approach as pragmatic: keep the alliance with the United States as the anchor of security policy, while lowering the temperature with the country's largest trading partner. The summit's language on supply chains, tourism and cultural exchanges fits that reading.
+
+## The chip question
+
+Semiconductors are where pragmatism meets its limits. Washington's export controls restrict what Korean firms can ship to Chinese fabs and what equipment they can upgrade there. Any promise of closer technology cooperation made in Beijing will have to pass through that filter, and observers will watch whether Korean chipmakers receive new licences or new restrictions in the coming year.
+
+## What to watch
+
+- Whether the investment pledges turn into signed projects with dates and sites.
+- Whether talks on upgrading the China–Korea free trade agreement restart in earnest.
+- How Tokyo responds, and whether trilateral meetings with Japan resume or stall.
+- Any change in how Seoul talks about Taiwan.
+
+None of this amounts to Seoul switching sides. It does suggest a more crowded, more transactional neighbourhood, where every capital hedges.
+
+*What do you expect to happen next? Post a prediction below, with a probability and a deadline, and see how it scores.*
+";
+
+/// One demo comment: index of the parent in this list (if a reply), author index, hours before
+/// now, body.
+struct DemoComment {
+    parent: Option<usize>,
+    author: usize,
+    hours_ago: i64,
+    body: &'static str,
+}
+
+const THREAD: &[DemoComment] = &[
+    DemoComment { parent: None, author: 2, hours_ago: 30, body: "The investment figure is eye-catching, but most of it is **pledges**. I'd like to see how much is new money versus projects already announced last year." },
+    DemoComment { parent: Some(0), author: 3, hours_ago: 29, body: "Agreed. Past summits produced similar totals and only a fraction turned into signed contracts." },
+    DemoComment { parent: Some(1), author: 4, hours_ago: 27, body: "Still, the signal matters. Beijing wants Korean firms to keep their factories in China rather than moving them to Vietnam or India." },
+    DemoComment { parent: Some(2), author: 2, hours_ago: 26, body: "That only works if Washington grants the licences for equipment upgrades. The chip fabs are the real test." },
+    DemoComment { parent: None, author: 5, hours_ago: 24, body: "Nobody in this thread has mentioned Japan yet. Tokyo will read this visit as Seoul drifting, whatever the official line says." },
+    DemoComment { parent: Some(4), author: 3, hours_ago: 23, body: "I read it the other way: Seoul is hedging precisely because relations with Tokyo improved enough that it can afford to." },
+    DemoComment { parent: Some(4), author: 4, hours_ago: 22, body: "Watch whether the trilateral summit with Japan and China gets a date. That would tell us more than any communiqué." },
+    DemoComment { parent: None, author: 3, hours_ago: 12, body: "Tourism is the underrated part. Group tours from China to Korea were a big deal for Korean retail before, and easier visas are an easy win for both sides." },
+    DemoComment { parent: Some(7), author: 5, hours_ago: 10, body: "Easy win until the next diplomatic spat. We have seen tourism used as a pressure tool before." },
+    DemoComment { parent: None, author: 4, hours_ago: 3, body: "Prediction: talks on upgrading the free trade agreement restart within a year, but nothing is signed before 2028." },
+];
+
+/// What `seed-demo` did, for the command to print.
+pub struct DemoOutcome {
+    /// Whether the article and thread were created by this run.
+    pub created_thread: bool,
+}
+
+async fn ensure_user(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+    user: &DemoUser,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    if let Some(existing) = crate::accounts::queries::find_by_username(conn, user.username).await? {
+        return Ok(existing.id);
+    }
+    let hash = passwords
+        .hash(&Secret::new(user.password))
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing a demo password: {e}"))?;
+    let email = format!("{}@demo.hindsight.invalid", user.username);
+    let row = crate::accounts::queries::insert_user(
+        conn,
+        NewUser {
+            username: user.username,
+            email: &email,
+            password_hash: &hash,
+            role: user.role,
+            created_at: now - Duration::days(30),
+        },
+    )
+    .await?;
+    diesel::update(users::table.find(row.id))
+        .set((
+            users::bio.eq(DEMO_BIO),
+            users::display_name.eq(user.display_name),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(row.id)
+}
+
+/// Seeds the demo data (idempotent).
+pub async fn seed_demo(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DemoOutcome> {
+    let passwords = Passwords::new(2);
+    let mut user_ids = Vec::new();
+    for user in DEMO_USERS {
+        user_ids.push(ensure_user(conn, &passwords, user, now).await?);
+    }
+    if articles::slug_taken(conn, DEMO_SLUG).await? {
+        return Ok(DemoOutcome {
+            created_thread: false,
+        });
+    }
+    let input = ArticleInput {
+        title: TITLE.to_owned(),
+        slug: Some(DEMO_SLUG.to_owned()),
+        summary: Some(SUMMARY.to_owned()),
+        body: BODY.to_owned(),
+        tags: vec![
+            "korea".into(),
+            "china".into(),
+            "diplomacy".into(),
+            "trade".into(),
+        ],
+        published_at: Some(now - Duration::hours(36)),
+    };
+    let article = articles::insert(
+        conn,
+        &input,
+        DEMO_SLUG,
+        user_ids[0],
+        now - Duration::hours(36),
+    )
+    .await?;
+    let mut comment_ids: Vec<i64> = Vec::new();
+    for comment in THREAD {
+        let html = markdown::render(comment.body);
+        let new = NewComment {
+            article_id: article.id,
+            parent_id: comment.parent.map(|i| comment_ids[i]),
+            path: Vec::new(),
+            depth: 0,
+            author_id: user_ids[comment.author],
+            body: comment.body,
+            body_html: &html,
+            created_at: now - Duration::hours(comment.hours_ago),
+        };
+        let id = create_comment(conn, new)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding a demo comment: {e}"))?;
+        comment_ids.push(id);
+    }
+    Ok(DemoOutcome {
+        created_thread: true,
+    })
+}
