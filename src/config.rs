@@ -83,6 +83,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Number of HTTP worker threads (default: the number of cores).
     pub workers: usize,
+    /// How often the hot rank of recent comments is recomputed; zero turns it off.
+    pub hot_refresh: Duration,
 }
 
 /// A setting that could not be used; the message names the setting.
@@ -120,6 +122,7 @@ struct FileSettings {
     refresh_token_ttl_days: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
     workers: Option<usize>,
+    hot_refresh_secs: Option<u64>,
 }
 
 fn cores() -> usize {
@@ -192,6 +195,8 @@ impl Settings {
             workers: env_value(env, "HINDSIGHT_WORKERS")?
                 .or(file.workers)
                 .unwrap_or(defaults.workers),
+            hot_refresh: secs(env, "HINDSIGHT_HOT_REFRESH_SECS", file.hot_refresh_secs)?
+                .unwrap_or(defaults.hot_refresh),
         };
         settings.validate()?;
         Ok(settings)
@@ -212,6 +217,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(30 * 86_400),
             shutdown_timeout: Duration::from_secs(30),
             workers: cores(),
+            hot_refresh: Duration::from_secs(60),
         }
     }
 

@@ -63,6 +63,32 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     passwords: Passwords,
+    hot_refresh: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Recomputes the hot rank of recent comments every `interval` (none when zero).
+fn spawn_hot_refresh(
+    pool: DbPool,
+    interval: std::time::Duration,
+    clock: Clock,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if interval.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let Ok(mut conn) = pool.get().await else {
+                continue;
+            };
+            match crate::comments::votes::refresh_hot(&mut conn, clock.now()).await {
+                Ok(updated) => tracing::debug!(updated, "hot ranks refreshed"),
+                Err(error) => tracing::warn!(%error, "refreshing hot ranks failed"),
+            }
+        }
+    }))
 }
 
 impl Application {
@@ -96,6 +122,8 @@ impl Application {
         });
         let known_routes = web::Data::new(KnownRoutes::from_openapi(&crate::openapi::document()));
         let origins = Arc::new(settings.cors_origins.clone());
+        let hot_refresh =
+            spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()
@@ -121,6 +149,7 @@ impl Application {
             server,
             pool,
             passwords,
+            hot_refresh,
         })
     }
 
@@ -143,6 +172,9 @@ impl Application {
     /// the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(task) = self.hot_refresh {
+            task.abort();
+        }
         self.pool.close();
         result
     }

@@ -30,6 +30,13 @@ pub struct AuthUser {
 #[derive(Debug, Clone)]
 pub struct MaybeUser(pub Option<AuthUser>);
 
+impl MaybeUser {
+    /// The reader's id, when logged in.
+    pub fn id(&self) -> Option<i64> {
+        self.0.as_ref().map(|u| u.id)
+    }
+}
+
 /// A caller with the admin role (403 otherwise).
 #[derive(Debug, Clone)]
 pub struct Admin(pub AuthUser);

@@ -3,7 +3,9 @@
 
 pub mod model;
 pub mod queries;
+pub mod ranking;
 pub mod routes;
 pub mod sort;
 pub mod thread;
+pub mod votes;
 pub mod write;

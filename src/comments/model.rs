@@ -1,7 +1,7 @@
 //! Comment rows (as the read queries return them) and wire types.
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,11 +15,20 @@ pub const COMMENT_COLUMNS: &str = "\
     c.author_id, u.username AS author_username, u.display_name AS author_display_name, \
     c.body, c.body_html, c.state, c.created_at, c.edited_at, c.reply_count, c.descendant_count, \
     (SELECT count(*) FROM comments p \
-      WHERE p.parent_id = c.id AND p.state <> 'visible' AND p.descendant_count > 0) AS placeholder_children";
+      WHERE p.parent_id = c.id AND p.state <> 'visible' AND p.descendant_count > 0) AS placeholder_children, \
+    c.upvotes, c.downvotes, c.score, c.rank_best, c.rank_controversial, c.rank_hot, \
+    coalesce(v.value, 0)::smallint AS my_vote";
 
-/// The joins `COMMENT_COLUMNS` needs.
+/// The joins `COMMENT_COLUMNS` needs; `{viewer}` becomes the placeholder of the reader's id
+/// (0 when anonymous), so my_vote costs a join, not a query per comment.
 pub const COMMENT_JOINS: &str =
-    "JOIN articles a ON a.id = c.article_id JOIN users u ON u.id = c.author_id";
+    "JOIN articles a ON a.id = c.article_id JOIN users u ON u.id = c.author_id \
+    LEFT JOIN comment_votes v ON v.comment_id = c.id AND v.user_id = {viewer}";
+
+/// Puts the reader's placeholder into SQL built from `COMMENT_JOINS`.
+pub fn with_viewer(sql: &str, placeholder: usize) -> String {
+    sql.replace("{viewer}", &format!("${placeholder}"))
+}
 
 /// Listed: live, or a placeholder for live descendants.
 pub const LISTED: &str = "(c.state = 'visible' OR c.descendant_count > 0)";
@@ -78,6 +87,27 @@ pub struct CommentRow {
     /// Direct children that are placeholders (not live, with live descendants).
     #[diesel(sql_type = BigInt)]
     pub placeholder_children: i64,
+    /// Upvotes.
+    #[diesel(sql_type = Integer)]
+    pub upvotes: i32,
+    /// Downvotes.
+    #[diesel(sql_type = Integer)]
+    pub downvotes: i32,
+    /// upvotes − downvotes.
+    #[diesel(sql_type = Integer)]
+    pub score: i32,
+    /// Stored Wilson lower bound.
+    #[diesel(sql_type = Double)]
+    pub rank_best: f64,
+    /// Stored controversy.
+    #[diesel(sql_type = Double)]
+    pub rank_controversial: f64,
+    /// Stored hot rank.
+    #[diesel(sql_type = Double)]
+    pub rank_hot: f64,
+    /// The reader's vote (0 when none or anonymous).
+    #[diesel(sql_type = SmallInt)]
+    pub my_vote: i16,
 }
 
 impl CommentRow {
@@ -140,11 +170,20 @@ pub struct CommentView {
     pub replies: Vec<CommentView>,
     /// Listed replies not included here (cut by replies_limit, depth or the page cap).
     pub more_replies: i64,
+    /// Upvotes.
+    pub upvotes: i32,
+    /// Downvotes.
+    pub downvotes: i32,
+    /// upvotes − downvotes.
+    pub score: i32,
+    /// The reader's vote: -1, 0 or 1; null when anonymous.
+    pub my_vote: Option<i16>,
 }
 
 impl CommentView {
     /// The wire form of a row, without replies; hides what a placeholder must not show.
-    pub fn from_row(row: CommentRow) -> Self {
+    /// `signed_in` says whether a reader was identified (my_vote is null otherwise).
+    pub fn from_row(row: CommentRow, signed_in: bool) -> Self {
         let live = row.is_live();
         let more_replies = row.listed_children();
         Self {
@@ -167,6 +206,10 @@ impl CommentView {
             removed: row.state == "removed",
             replies: Vec::new(),
             more_replies,
+            upvotes: row.upvotes,
+            downvotes: row.downvotes,
+            score: row.score,
+            my_vote: signed_in.then_some(row.my_vote),
         }
     }
 }
@@ -198,6 +241,29 @@ pub struct CreateCommentRequest {
     pub body: String,
     /// The comment replied to (same article); null or absent for a top-level comment.
     pub parent_id: Option<i64>,
+}
+
+/// `PUT /comments/{id}/vote`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"value": 1}))]
+pub struct VoteRequest {
+    /// 1 (up), -1 (down) or 0 (clear).
+    pub value: i64,
+}
+
+/// The comment's counters after a vote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteResult {
+    /// The comment.
+    pub comment_id: i64,
+    /// Upvotes.
+    pub upvotes: i32,
+    /// Downvotes.
+    pub downvotes: i32,
+    /// upvotes − downvotes.
+    pub score: i32,
+    /// The vote just stored.
+    pub my_vote: i16,
 }
 
 /// `PATCH /comments/{id}`: at least one field.

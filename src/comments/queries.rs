@@ -112,6 +112,8 @@ pub struct NewComment<'a> {
     pub body_html: &'a str,
     /// From the clock.
     pub created_at: DateTime<Utc>,
+    /// The hot rank of a new comment (score 0, age 0); votes and the refresh move it.
+    pub rank_hot: f64,
 }
 
 /// Inserts a comment and returns its id.

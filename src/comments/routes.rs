@@ -9,7 +9,7 @@ use crate::accounts;
 use crate::articles::markdown::render;
 use crate::articles::queries::find_live_id;
 use crate::articles::routes::first_field;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
 use crate::comments::queries::{self, NewComment};
 use crate::comments::sort::Sort;
@@ -32,14 +32,15 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update_comment)
         .service(delete_comment)
         .service(comment_edits)
-        .service(user_comments);
+        .service(user_comments)
+        .service(super::votes::vote);
 }
 
 /// Query of the tree endpoints.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TreeQuery {
-    /// Sibling order at every level (default `new`).
+    /// Sibling order at every level (default `best`).
     pub sort: Option<Sort>,
     /// Top-level comments per page, 1–100 (default 20).
     pub limit: Option<i64>,
@@ -84,7 +85,7 @@ fn missing() -> ApiError {
 }
 
 fn parse_tree_query(query: TreeQuery, list: &str) -> Result<TreeRequest, ApiError> {
-    let sort = query.sort.unwrap_or(Sort::New);
+    let sort = query.sort.unwrap_or(Sort::Best);
     let mut errors = FieldErrors::new();
     let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
     let depth = errors.check(pagination::bounded(query.depth, "depth", 4, 1, 10));
@@ -138,12 +139,16 @@ fn comment_not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("comment {id}"))
 }
 
-async fn load_view(state: &AppState, id: i64) -> Result<CommentView, ApiError> {
+async fn load_view(
+    state: &AppState,
+    id: i64,
+    viewer: Option<i64>,
+) -> Result<CommentView, ApiError> {
     let mut conn = state.pool.get().await?;
-    let row = thread::find_comment(&mut conn, id)
+    let row = thread::find_comment(&mut conn, id, viewer)
         .await?
         .ok_or_else(|| comment_not_found(id))?;
-    Ok(CommentView::from_row(row))
+    Ok(CommentView::from_row(row, viewer.is_some()))
 }
 
 /// Post a comment or a reply. The body is Markdown (stored as written, in Unicode NFC); the
@@ -192,10 +197,11 @@ pub async fn create_comment(
         body: &text,
         body_html: &html,
         created_at: now,
+        rank_hot: crate::comments::ranking::hot(0, now, now),
     };
     let id = write::create_comment(&mut conn, new).await?;
     drop(conn);
-    Ok(HttpResponse::Created().json(load_view(&state, id).await?))
+    Ok(HttpResponse::Created().json(load_view(&state, id, Some(user.id)).await?))
 }
 
 /// A page of an article's thread: top-level comments with nested replies.
@@ -210,6 +216,7 @@ pub async fn create_comment(
 #[get("/articles/{slug}/comments")]
 pub async fn article_thread(
     state: web::Data<AppState>,
+    reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
@@ -227,6 +234,7 @@ pub async fn article_thread(
         request.sort,
         request.shape,
         after,
+        reader.id(),
     )
     .await?;
     Ok(web::Json(Page {
@@ -248,6 +256,7 @@ pub async fn article_thread(
 #[get("/articles/{slug}/comments/flat")]
 pub async fn article_flat(
     state: web::Data<AppState>,
+    reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<FlatQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
@@ -268,14 +277,12 @@ pub async fn article_flat(
     let (article_id, _, _) = find_live_id(&mut conn, &slug)
         .await?
         .ok_or_else(|| article_not_found(&slug))?;
-    let rows = thread::flat_page(&mut conn, article_id, sort, limit + 1, after).await?;
-    Ok(web::Json(page_of(
-        rows,
-        limit,
-        &list,
-        sort,
-        CommentView::from_row,
-    )))
+    let rows =
+        thread::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
+    let signed_in = reader.id().is_some();
+    Ok(web::Json(page_of(rows, limit, &list, sort, |row| {
+        CommentView::from_row(row, signed_in)
+    })))
 }
 
 /// Cuts the look-ahead row off a page and builds the cursor from the last kept row.
@@ -312,9 +319,10 @@ fn page_of<T>(
 #[get("/comments/{id}")]
 pub async fn get_comment(
     state: web::Data<AppState>,
+    reader: MaybeUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentView>, ApiError> {
-    Ok(web::Json(load_view(&state, *id).await?))
+    Ok(web::Json(load_view(&state, *id, reader.id()).await?))
 }
 
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
@@ -329,6 +337,7 @@ pub async fn get_comment(
 #[get("/comments/{id}/replies")]
 pub async fn comment_replies(
     state: web::Data<AppState>,
+    reader: MaybeUser,
     id: web::Path<i64>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
@@ -337,7 +346,7 @@ pub async fn comment_replies(
     let request = parse_tree_query(query, &list)?;
     let after = keyset(request.sort, request.cursor)?;
     let mut conn = state.pool.get().await?;
-    thread::find_comment(&mut conn, id)
+    thread::find_comment(&mut conn, id, None)
         .await?
         .ok_or_else(|| comment_not_found(id))?;
     let page = thread::tree_page(
@@ -346,6 +355,7 @@ pub async fn comment_replies(
         request.sort,
         request.shape,
         after,
+        reader.id(),
     )
     .await?;
     Ok(web::Json(Page {
@@ -411,7 +421,7 @@ pub async fn update_comment(
     })
     .await?;
     drop(conn);
-    Ok(web::Json(load_view(&state, id).await?))
+    Ok(web::Json(load_view(&state, id, Some(user.id)).await?))
 }
 
 /// Delete an own comment. Soft: it stays as a placeholder while it has live replies.
@@ -506,6 +516,7 @@ pub async fn comment_edits(
 #[get("/users/{username}/comments")]
 pub async fn user_comments(
     state: web::Data<AppState>,
+    reader: MaybeUser,
     username: web::Path<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<web::Json<Page<UserCommentView>>, ApiError> {
@@ -524,14 +535,15 @@ pub async fn user_comments(
     let user = accounts::queries::find_by_username(&mut conn, &username)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    let rows = thread::user_comments(&mut conn, user.id, limit + 1, after).await?;
+    let rows = thread::user_comments(&mut conn, user.id, limit + 1, after, reader.id()).await?;
+    let signed_in = reader.id().is_some();
     Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
         let article = ArticleRef {
             slug: row.article_slug.clone(),
             title: row.article_title.clone(),
         };
         UserCommentView {
-            comment: CommentView::from_row(row),
+            comment: CommentView::from_row(row, signed_in),
             article,
         }
     })))

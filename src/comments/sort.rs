@@ -11,53 +11,141 @@ use crate::comments::model::CommentRow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
-    /// Newest first.
+    /// Lower bound of the Wilson interval of the upvote fraction (the tree's default).
+    Best,
+    /// Score (up − down) descending.
+    Top,
+    /// Newest first (the flat view's default).
     New,
     /// Oldest first.
     Old,
+    /// Many votes, evenly split.
+    Controversial,
+    /// Score decaying with age (a stored rank refreshed every minute for recent comments).
+    Hot,
+}
+
+/// How a sort's key is bound into the keyset predicate.
+enum KeyKind {
+    Time,
+    Integer,
+    Float,
 }
 
 impl Sort {
     /// The spelling used in cursors and query strings.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Best => "best",
+            Self::Top => "top",
             Self::New => "new",
             Self::Old => "old",
+            Self::Controversial => "controversial",
+            Self::Hot => "hot",
         }
     }
 
-    /// ORDER BY over the comments alias `c`.
-    pub fn order_by(self) -> &'static str {
+    /// The column the sort orders by (each has its indexes).
+    fn column(self) -> &'static str {
         match self {
-            Self::New => "c.created_at DESC, c.id DESC",
-            Self::Old => "c.created_at ASC, c.id ASC",
+            Self::Best => "c.rank_best",
+            Self::Top => "c.score",
+            Self::New | Self::Old => "c.created_at",
+            Self::Controversial => "c.rank_controversial",
+            Self::Hot => "c.rank_hot",
         }
     }
 
-    /// Rows strictly after the cursor: `$key` (text, cast here) and `$id` are placeholders.
+    fn kind(self) -> KeyKind {
+        match self {
+            Self::New | Self::Old => KeyKind::Time,
+            Self::Top => KeyKind::Integer,
+            Self::Best | Self::Controversial | Self::Hot => KeyKind::Float,
+        }
+    }
+
+    fn ascending(self) -> bool {
+        self == Self::Old
+    }
+
+    /// ORDER BY over the comments alias `c`; ties broken by id in the same direction.
+    pub fn order_by(self) -> String {
+        let direction = if self.ascending() { "ASC" } else { "DESC" };
+        format!("{col} {direction}, c.id {direction}", col = self.column())
+    }
+
+    /// Rows strictly after the cursor: `key` (bound as text, cast here) and `id` are
+    /// placeholders.
     pub fn after(self, key: &str, id: &str) -> String {
-        match self {
-            Self::New => format!("(c.created_at, c.id) < ({key}::timestamptz, {id})"),
-            Self::Old => format!("(c.created_at, c.id) > ({key}::timestamptz, {id})"),
-        }
+        let cast = match self.kind() {
+            KeyKind::Time => "timestamptz",
+            KeyKind::Integer => "integer",
+            KeyKind::Float => "float8",
+        };
+        let op = if self.ascending() { ">" } else { "<" };
+        format!(
+            "({col}, c.id) {op} ({key}::{cast}, {id})",
+            col = self.column()
+        )
     }
 
-    /// The cursor key of a row (its sort value as text).
+    /// The cursor key of a row (its sort value).
     pub fn key_of(self, row: &CommentRow) -> Value {
         match self {
             Self::New | Self::Old => Value::from(
                 row.created_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             ),
+            Self::Top => Value::from(row.score),
+            // Text keeps every bit of the float (Rust prints the shortest exact form).
+            Self::Best => Value::from(row.rank_best.to_string()),
+            Self::Controversial => Value::from(row.rank_controversial.to_string()),
+            Self::Hot => Value::from(row.rank_hot.to_string()),
         }
     }
 
     /// Reads the key of a cursor back as the text bound into the keyset predicate, refusing
     /// anything PostgreSQL's cast could reject (a hand-made cursor must be a 422, not a 500).
     pub fn key_text(self, key: &Value) -> Option<String> {
-        match self {
-            Self::New | Self::Old => crate::pagination::cursor_time(key)
+        match self.kind() {
+            KeyKind::Time => crate::pagination::cursor_time(key)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            KeyKind::Integer => key
+                .as_i64()
+                .and_then(|v| i32::try_from(v).ok())
+                .map(|v| v.to_string()),
+            KeyKind::Float => key
+                .as_str()
+                .and_then(|s| s.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .map(|v| v.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_keys_round_trip_exactly_and_junk_is_refused() {
+        let value = 0.401_351_842_556_209_7_f64;
+        let text = Sort::Best
+            .key_text(&Value::from(value.to_string()))
+            .expect("valid");
+        assert_eq!(text.parse::<f64>().expect("float"), value);
+        assert!(Sort::Best.key_text(&Value::from("NaN")).is_none());
+        assert!(Sort::Top.key_text(&Value::from(1_i64 << 40)).is_none());
+        assert!(Sort::Top.key_text(&Value::from("3")).is_none());
+    }
+
+    #[test]
+    fn every_sort_breaks_ties_by_id() {
+        assert_eq!(Sort::Top.order_by(), "c.score DESC, c.id DESC");
+        assert_eq!(Sort::Old.order_by(), "c.created_at ASC, c.id ASC");
+        assert_eq!(
+            Sort::Hot.after("$6", "$7"),
+            "(c.rank_hot, c.id) < ($6::float8, $7)"
+        );
     }
 }

@@ -10,9 +10,10 @@ use diesel::OptionalExtension;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::comments::model::{
-    CommentRow, CommentView, TreeRow, COMMENT_COLUMNS, COMMENT_JOINS, LISTED,
+    with_viewer, CommentRow, CommentView, TreeRow, COMMENT_COLUMNS, COMMENT_JOINS, LISTED,
 };
 use crate::comments::sort::Sort;
+use crate::db::cached;
 
 /// At most this many comments in one tree page.
 pub const PAGE_CAP: i64 = 500;
@@ -66,7 +67,7 @@ fn tree_sql(scope: Scope, sort: Sort, after: bool) -> String {
         String::new()
     };
     let order = sort.order_by();
-    format!(
+    let sql = format!(
         "WITH RECURSIVE top AS ( \
             SELECT c.id, row_number() OVER (ORDER BY {order}) AS rn \
             FROM comments c WHERE {scope_filter} AND {LISTED} {keyset} \
@@ -86,13 +87,15 @@ fn tree_sql(scope: Scope, sort: Sort, after: bool) -> String {
          SELECT {COMMENT_COLUMNS}, picked.level, picked.extra \
          FROM picked JOIN comments c ON c.id = picked.id {COMMENT_JOINS} \
          ORDER BY picked.ord"
-    )
+    );
+    with_viewer(&sql, if after { 8 } else { 6 })
 }
 
 /// The first-page tree query of an article with its parameters written in, for running the
 /// service's own SQL under pgbench (`hindsight bench-sql`).
 pub fn tree_sql_literal(article_id: i64, sort: Sort, shape: TreeShape) -> String {
     tree_sql(Scope::Article(article_id), sort, false)
+        .replace("$6", "0")
         .replace("$5", &PAGE_CAP.to_string())
         .replace("$4", &shape.replies_limit.to_string())
         .replace("$3", &shape.depth.to_string())
@@ -107,6 +110,7 @@ pub async fn tree_page(
     sort: Sort,
     shape: TreeShape,
     after: Option<After>,
+    viewer: Option<i64>,
 ) -> diesel::QueryResult<TreePage> {
     let scope_id = match scope {
         Scope::Article(id) | Scope::Replies(id) => id,
@@ -121,13 +125,15 @@ pub async fn tree_page(
     if let Some(after) = after {
         query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
     }
-    let rows: Vec<TreeRow> = query.load(conn).await?;
-    Ok(assemble(rows))
+    let rows: Vec<TreeRow> = cached(query.bind::<BigInt, _>(viewer.unwrap_or(0)))
+        .load(conn)
+        .await?;
+    Ok(assemble(rows, viewer.is_some()))
 }
 
 /// Builds the nested page from rows in generation order (each level after the one above,
 /// siblings in sort order), keeping at most `PAGE_CAP` comments.
-fn assemble(rows: Vec<TreeRow>) -> TreePage {
+fn assemble(rows: Vec<TreeRow>, signed_in: bool) -> TreePage {
     let mut has_more = false;
     let mut kept: Vec<TreeRow> = Vec::with_capacity(rows.len());
     for row in rows {
@@ -152,7 +158,7 @@ fn assemble(rows: Vec<TreeRow>) -> TreePage {
     let mut top_level: Vec<CommentView> = Vec::new();
     for row in kept {
         let (level, parent) = (row.level, row.comment.parent_id);
-        let mut view = CommentView::from_row(row.comment);
+        let mut view = CommentView::from_row(row.comment, signed_in);
         view.replies = children.remove(&view.id).unwrap_or_default();
         view.more_replies -= i64::try_from(view.replies.len()).unwrap_or(0);
         match parent {
@@ -173,6 +179,7 @@ pub async fn flat_page(
     sort: Sort,
     limit: i64,
     after: Option<After>,
+    viewer: Option<i64>,
 ) -> diesel::QueryResult<Vec<CommentRow>> {
     let keyset = if after.is_some() {
         format!("AND {}", sort.after("$3", "$4"))
@@ -184,30 +191,36 @@ pub async fn flat_page(
          WHERE c.article_id = $1 AND {LISTED} {keyset} ORDER BY {} LIMIT $2",
         sort.order_by()
     );
-    let mut query = diesel::sql_query(sql)
+    let mut query = diesel::sql_query(with_viewer(&sql, if after.is_some() { 5 } else { 3 }))
         .into_boxed()
         .bind::<BigInt, _>(article_id)
         .bind::<BigInt, _>(limit);
     if let Some(after) = after {
         query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
     }
-    query.load(conn).await
+    cached(query.bind::<BigInt, _>(viewer.unwrap_or(0)))
+        .load(conn)
+        .await
 }
 
 /// One comment of a live article.
 pub async fn find_comment(
     conn: &mut AsyncPgConnection,
     id: i64,
+    viewer: Option<i64>,
 ) -> diesel::QueryResult<Option<CommentRow>> {
     let sql = format!(
         "SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} \
          WHERE c.id = $1 AND a.deleted_at IS NULL"
     );
-    diesel::sql_query(sql)
-        .bind::<BigInt, _>(id)
-        .get_result(conn)
-        .await
-        .optional()
+    cached(
+        diesel::sql_query(with_viewer(&sql, 2))
+            .bind::<BigInt, _>(id)
+            .bind::<BigInt, _>(viewer.unwrap_or(0)),
+    )
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 /// A user's live comments on live articles, newest first.
@@ -216,6 +229,7 @@ pub async fn user_comments(
     author_id: i64,
     limit: i64,
     after: Option<After>,
+    viewer: Option<i64>,
 ) -> diesel::QueryResult<Vec<CommentRow>> {
     let keyset = if after.is_some() {
         format!("AND {}", Sort::New.after("$3", "$4"))
@@ -228,12 +242,14 @@ pub async fn user_comments(
          ORDER BY {} LIMIT $2",
         Sort::New.order_by()
     );
-    let mut query = diesel::sql_query(sql)
+    let mut query = diesel::sql_query(with_viewer(&sql, if after.is_some() { 5 } else { 3 }))
         .into_boxed()
         .bind::<BigInt, _>(author_id)
         .bind::<BigInt, _>(limit);
     if let Some(after) = after {
         query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
     }
-    query.load(conn).await
+    cached(query.bind::<BigInt, _>(viewer.unwrap_or(0)))
+        .load(conn)
+        .await
 }

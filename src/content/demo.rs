@@ -126,6 +126,30 @@ const THREAD: &[DemoComment] = &[
     DemoComment { parent: None, author: 4, hours_ago: 3, body: "Prediction: talks on upgrading the free trade agreement restart within a year, but nothing is signed before 2028." },
 ];
 
+/// Demo votes: (voter index in DEMO_USERS, comment index in THREAD, value).
+const VOTES: &[(usize, usize, i16)] = &[
+    (3, 0, 1),
+    (4, 0, 1),
+    (5, 0, 1),
+    (1, 0, 1),
+    (2, 1, 1),
+    (4, 1, -1),
+    (2, 2, 1),
+    (3, 2, 1),
+    (5, 2, -1),
+    (3, 4, 1),
+    (2, 4, -1),
+    (4, 4, 1),
+    (2, 5, 1),
+    (5, 5, 1),
+    (2, 7, 1),
+    (4, 7, 1),
+    (5, 7, 1),
+    (2, 9, 1),
+    (3, 9, -1),
+    (5, 9, 1),
+];
+
 /// What `seed-demo` did, for the command to print.
 pub struct DemoOutcome {
     /// Whether the article and thread were created by this run.
@@ -215,11 +239,26 @@ pub async fn seed_demo(
             body: comment.body,
             body_html: &html,
             created_at: now - Duration::hours(comment.hours_ago),
+            rank_hot: crate::comments::ranking::hot(
+                0,
+                now - Duration::hours(comment.hours_ago),
+                now,
+            ),
         };
         let id = create_comment(conn, new)
             .await
             .map_err(|e| anyhow::anyhow!("seeding a demo comment: {e}"))?;
         comment_ids.push(id);
+    }
+    for (voter, comment, value) in VOTES {
+        crate::comments::votes::cast_vote(
+            conn,
+            comment_ids[*comment],
+            user_ids[*voter],
+            *value,
+            now,
+        )
+        .await?;
     }
     Ok(DemoOutcome {
         created_thread: true,

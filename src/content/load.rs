@@ -211,6 +211,7 @@ pub async fn seed_load(
                 chunk_start..chunk_end,
                 &user_ids,
                 start,
+                now,
                 &mut rng,
             )
             .await?;
@@ -240,6 +241,7 @@ async fn insert_chunk(
     range: std::ops::Range<usize>,
     user_ids: &[i64],
     start: DateTime<Utc>,
+    now: DateTime<Utc>,
     rng: &mut StdRng,
 ) -> anyhow::Result<()> {
     let mut ids = Vec::new();
@@ -268,10 +270,10 @@ async fn insert_chunk(
     }
     diesel::sql_query(
         "INSERT INTO comments (id, article_id, parent_id, path, depth, author_id, body, body_html, \
-                               created_at, reply_count, descendant_count) \
+                               created_at, reply_count, descendant_count, rank_hot) \
          OVERRIDING SYSTEM VALUE \
          SELECT id, $1, parent_id, path::bigint[], depth, author_id, body, body_html, created_at, \
-                reply_count, descendant_count \
+                reply_count, descendant_count, hindsight_hot(0, created_at, $12) \
          FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::int[], $6::bigint[], $7::text[], \
                      $8::text[], $9::timestamptz[], $10::int[], $11::int[]) \
               AS t(id, parent_id, path, depth, author_id, body, body_html, created_at, reply_count, descendant_count)",
@@ -287,6 +289,7 @@ async fn insert_chunk(
     .bind::<Array<Timestamptz>, _>(&times)
     .bind::<Array<Integer>, _>(&replies)
     .bind::<Array<Integer>, _>(&descendants)
+    .bind::<Timestamptz, _>(now)
     .execute(conn)
     .await?;
     Ok(())

@@ -32,6 +32,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    comment_votes (comment_id, user_id) {
+        comment_id -> Int8,
+        user_id -> Int8,
+        article_id -> Int8,
+        value -> Int2,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     comments (id) {
         id -> Int8,
         article_id -> Int8,
@@ -46,6 +57,12 @@ diesel::table! {
         edited_at -> Nullable<Timestamptz>,
         reply_count -> Int4,
         descendant_count -> Int4,
+        upvotes -> Int4,
+        downvotes -> Int4,
+        score -> Int4,
+        rank_best -> Float8,
+        rank_controversial -> Float8,
+        rank_hot -> Float8,
     }
 }
 
@@ -89,6 +106,9 @@ diesel::table! {
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(comment_edits -> articles (article_id));
 diesel::joinable!(comment_edits -> comments (comment_id));
+diesel::joinable!(comment_votes -> articles (article_id));
+diesel::joinable!(comment_votes -> comments (comment_id));
+diesel::joinable!(comment_votes -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -96,6 +116,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     comment_edits,
+    comment_votes,
     comments,
     refresh_tokens,
     server_secrets,

@@ -96,6 +96,8 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT count(*) AS count FROM comments",
         "SELECT coalesce(sum(comment_count), 0)::bigint AS count FROM articles",
         "SELECT coalesce(sum(descendant_count), 0)::bigint AS count FROM comments",
+        "SELECT count(*) AS count FROM comment_votes",
+        "SELECT coalesce(sum(karma), 0)::bigint AS count FROM users",
     ] {
         counts.push(app.count(sql).await);
     }
@@ -130,6 +132,15 @@ async fn seed_demo_twice_gives_the_same_data() {
             .iter()
             .any(|c| c["replies"].as_array().is_some_and(|r| !r.is_empty())),
         "nested replies"
+    );
+    assert!(
+        items.iter().any(|c| c["score"].as_i64().unwrap_or(0) > 0),
+        "votes"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM comment_votes")
+            .await,
+        20
     );
     let profile = app.get_json("/api/v1/users/minji_demo").await;
     assert!(profile["bio"]

@@ -160,6 +160,8 @@ pub fn test_settings(database: &str) -> Settings {
     settings.workers = 1;
     settings.pool_size = 4;
     settings.pool_timeout = Duration::from_secs(3);
+    // Tests move the clock themselves and call the refresh when they need it.
+    settings.hot_refresh = Duration::ZERO;
     settings
 }
 
@@ -491,4 +493,24 @@ pub fn ids(items: &Value) -> Vec<i64> {
         .as_array()
         .map(|a| a.iter().filter_map(|c| c["id"].as_i64()).collect())
         .unwrap_or_default()
+}
+
+impl TestApp {
+    /// Logs `user` in again (after the test clock outran their access token).
+    pub async fn login(&self, user: &TestUser) -> TestUser {
+        let body = json_with_status(
+            self.post(
+                "/api/v1/auth/login",
+                &serde_json::json!({"login": user.username, "password": STRONG_PASSWORD}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        TestUser {
+            token: body["access_token"].as_str().expect("token").to_owned(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh").to_owned(),
+            ..user.clone()
+        }
+    }
 }

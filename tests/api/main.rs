@@ -6,3 +6,4 @@ mod content;
 mod helpers;
 mod platform;
 mod threads;
+mod votes;
