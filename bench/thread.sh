@@ -25,8 +25,8 @@ base="http://127.0.0.1:$BENCH_PORT/api/v1/articles"
 echo "kind page comments clients req_per_s p50_ms p99_ms non2xx"
 for size in 1000 100000; do
     for clients in 1 32; do
-        echo "service default $size $(wrk_run "svc-default-$size" "$clients" "$base/bench-$size/comments?sort=new" | cut -d' ' -f2-)"
-        echo "service big $size $(wrk_run "svc-big-$size" "$clients" "$base/bench-$size/comments?sort=new&limit=100&depth=8&replies_limit=10" | cut -d' ' -f2-)"
+        echo "service default $size $(wrk_run "svc-default-$size" "$clients" "$base/bench-$size/comments" | cut -d' ' -f2-)"
+        echo "service big $size $(wrk_run "svc-big-$size" "$clients" "$base/bench-$size/comments?limit=100&depth=8&replies_limit=10" | cut -d' ' -f2-)"
         echo "raw default $size $(pgbench_run "raw-default-$size" "$clients" "$OUT/sql-default-$size.sql" | cut -d' ' -f2-)"
         echo "raw big $size $(pgbench_run "raw-big-$size" "$clients" "$OUT/sql-big-$size.sql" | cut -d' ' -f2-)"
     done

@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod pagination;
+pub mod predictions;
 pub mod startup;
 pub mod telemetry;
 pub mod text;

@@ -69,6 +69,18 @@ enum Command {
         /// Replies per comment.
         #[arg(long, default_value_t = 5)]
         replies_limit: i64,
+        /// Sort (best, top, new, old, controversial, hot).
+        #[arg(long, default_value = "best")]
+        sort: String,
+    },
+    /// Print `user_id access_token` for users whose name starts with a prefix (load tests).
+    BenchTokens {
+        /// Username prefix, e.g. `load_1_`.
+        #[arg(long)]
+        prefix: String,
+        /// At most this many users.
+        #[arg(long, default_value_t = 1000)]
+        count: i64,
     },
     /// Set a user's role (how the first admin is made).
     SetRole {
@@ -115,11 +127,13 @@ async fn main() -> ExitCode {
             users,
             seed,
         } => seed_load(&settings, &article, comments, users, seed).await,
+        Command::BenchTokens { prefix, count } => bench_tokens(&settings, &prefix, count).await,
         Command::BenchSql {
             article,
             limit,
             depth,
             replies_limit,
+            sort,
         } => {
             bench_sql(
                 &settings,
@@ -129,6 +143,7 @@ async fn main() -> ExitCode {
                     depth,
                     replies_limit,
                 },
+                &sort,
             )
             .await
         }
@@ -248,14 +263,53 @@ async fn seed_load(
     Ok(())
 }
 
-async fn bench_sql(settings: &Settings, article: &str, shape: TreeShape) -> anyhow::Result<()> {
+async fn bench_tokens(settings: &Settings, prefix: &str, count: i64) -> anyhow::Result<()> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hindsight::db::schema::users;
+    let mut conn = connect(settings).await?;
+    let now = Clock::system().now();
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.expose().as_bytes().to_vec(),
+        None => hindsight::auth::tokens::load_or_create_secret(&mut conn, now).await?,
+    };
+    let keys = hindsight::auth::tokens::TokenKeys::new(&secret, settings.access_token_ttl)?;
+    let rows: Vec<(i64, i32)> = users::table
+        .filter(users::username.like(format!("{prefix}%")))
+        .filter(users::deleted_at.is_null())
+        .order(users::id)
+        .limit(count)
+        .select((users::id, users::token_version))
+        .load(&mut conn)
+        .await?;
+    for (id, version) in rows {
+        let token = keys
+            .issue_access(id, version, now)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("{id} {token}");
+    }
+    Ok(())
+}
+
+async fn bench_sql(
+    settings: &Settings,
+    article: &str,
+    shape: TreeShape,
+    sort: &str,
+) -> anyhow::Result<()> {
+    let sort = parse_sort(sort)?;
     let mut conn = connect(settings).await?;
     let (article_id, _, _) = hindsight::articles::queries::find_live_id(&mut conn, article)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?;
     println!(
         "{};",
-        hindsight::comments::thread::tree_sql_literal(article_id, Sort::New, shape)
+        hindsight::comments::thread::tree_sql_literal(article_id, sort, shape)
     );
     Ok(())
+}
+
+fn parse_sort(raw: &str) -> anyhow::Result<Sort> {
+    serde_json::from_value(serde_json::Value::from(raw))
+        .map_err(|_| anyhow::anyhow!("unknown sort {raw}"))
 }

@@ -92,6 +92,7 @@ impl Modify for ResponsesAlwaysComplete {
         (name = "accounts", description = "Registration, tokens, profiles and roles"),
         (name = "articles", description = "Articles, written by admins"),
         (name = "comments", description = "Threaded comments under each article"),
+        (name = "predictions", description = "Predictions, forecasts, resolution and track records"),
     )
 )]
 pub struct ApiDoc;

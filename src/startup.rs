@@ -54,7 +54,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(crate::accounts::routes::configure)
         .configure(crate::articles::routes::configure)
-        .configure(crate::comments::routes::configure);
+        .configure(crate::comments::routes::configure)
+        .configure(crate::predictions::routes::configure);
 }
 
 /// A built, bound, not yet running service.

@@ -37,6 +37,29 @@ impl MaybeUser {
     }
 }
 
+/// A caller with the moderator or admin role (403 otherwise).
+#[derive(Debug, Clone)]
+pub struct Moderator(pub AuthUser);
+
+impl FromRequest for Moderator {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.role.is_moderator() {
+                Ok(Self(user))
+            } else {
+                Err(ApiError::forbidden(
+                    "only moderators and admins may do this",
+                ))
+            }
+        })
+    }
+}
+
 /// A caller with the admin role (403 otherwise).
 #[derive(Debug, Clone)]
 pub struct Admin(pub AuthUser);

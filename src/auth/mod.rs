@@ -7,5 +7,5 @@ pub mod password;
 pub mod role;
 pub mod tokens;
 
-pub use extract::{Admin, AuthUser, MaybeUser};
+pub use extract::{Admin, AuthUser, MaybeUser, Moderator};
 pub use role::Role;

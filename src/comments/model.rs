@@ -6,7 +6,9 @@ use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::accounts::model::PublicUser;
+use crate::predictions::model::{
+    AuthorTrackRecord, NewPredictionRequest, PredictionCols, PredictionEditRequest, PredictionView,
+};
 
 /// The columns every comment read selects, over `comments c`, `articles a`, `users u`.
 /// Keeping them in one place keeps every listing's shape identical.
@@ -17,13 +19,24 @@ pub const COMMENT_COLUMNS: &str = "\
     (SELECT count(*) FROM comments p \
       WHERE p.parent_id = c.id AND p.state <> 'visible' AND p.descendant_count > 0) AS placeholder_children, \
     c.upvotes, c.downvotes, c.score, c.rank_best, c.rank_controversial, c.rank_hot, \
-    coalesce(v.value, 0)::smallint AS my_vote";
+    coalesce(v.value, 0)::smallint AS my_vote, \
+    us.scored_forecasts AS author_scored_forecasts, us.brier_sum AS author_brier_sum, \
+    p.id AS prediction_id, p.claim AS prediction_claim, p.criteria AS prediction_criteria, \
+    p.resolves_at AS prediction_resolves_at, p.outcome AS prediction_outcome, \
+    p.resolved_at AS prediction_resolved_at, p.resolution_note AS prediction_note, \
+    p.evidence_url AS prediction_evidence_url, p.forecaster_count AS prediction_forecasters, \
+    p.community_probability AS prediction_community, af.percent AS prediction_author_percent, \
+    mf.percent AS prediction_my_percent";
 
 /// The joins `COMMENT_COLUMNS` needs; `{viewer}` becomes the placeholder of the reader's id
 /// (0 when anonymous), so my_vote costs a join, not a query per comment.
 pub const COMMENT_JOINS: &str =
     "JOIN articles a ON a.id = c.article_id JOIN users u ON u.id = c.author_id \
-    LEFT JOIN comment_votes v ON v.comment_id = c.id AND v.user_id = {viewer}";
+    LEFT JOIN comment_votes v ON v.comment_id = c.id AND v.user_id = {viewer} \
+    LEFT JOIN user_scores us ON us.user_id = c.author_id \
+    LEFT JOIN predictions p ON p.comment_id = c.id \
+    LEFT JOIN forecasts af ON af.prediction_id = p.id AND af.user_id = p.author_id \
+    LEFT JOIN forecasts mf ON mf.prediction_id = p.id AND mf.user_id = {viewer}";
 
 /// Puts the reader's placeholder into SQL built from `COMMENT_JOINS`.
 pub fn with_viewer(sql: &str, placeholder: usize) -> String {
@@ -108,6 +121,15 @@ pub struct CommentRow {
     /// The reader's vote (0 when none or anonymous).
     #[diesel(sql_type = SmallInt)]
     pub my_vote: i16,
+    /// The author's scored forecasts.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub author_scored_forecasts: Option<i32>,
+    /// The author's summed Brier scores.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub author_brier_sum: Option<f64>,
+    /// The comment's prediction, if any.
+    #[diesel(embed)]
+    pub prediction: PredictionCols,
 }
 
 impl CommentRow {
@@ -136,6 +158,31 @@ pub struct TreeRow {
     pub extra: bool,
 }
 
+/// Who reads, and when: what the view of a row depends on besides the row.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewContext {
+    /// Whether a reader is logged in (my_vote is null otherwise).
+    pub signed_in: bool,
+    /// The service's clock, for a prediction's status.
+    pub now: DateTime<Utc>,
+}
+
+/// How an author appears beside a comment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentAuthor {
+    /// Id.
+    pub id: i64,
+    /// Username (`deleted-<id>` for a deleted account).
+    pub username: String,
+    /// Display name, if set.
+    pub display_name: Option<String>,
+    /// Scored forecasts and mean Brier; null below 5 scored forecasts.
+    pub track_record: Option<AuthorTrackRecord>,
+}
+
+/// Scored forecasts an author needs before the thread shows their track record.
+pub const TRACK_RECORD_MINIMUM: i32 = 5;
+
 /// A comment on the wire. Every field is always present.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentView {
@@ -146,7 +193,7 @@ pub struct CommentView {
     /// Parent comment; null at the top level.
     pub parent_id: Option<i64>,
     /// Author; null on a deleted comment.
-    pub author: Option<PublicUser>,
+    pub author: Option<CommentAuthor>,
     /// Markdown as written (NFC); null on a deleted comment.
     pub body: Option<String>,
     /// Sanitised HTML; null on a deleted comment.
@@ -178,22 +225,32 @@ pub struct CommentView {
     pub score: i32,
     /// The reader's vote: -1, 0 or 1; null when anonymous.
     pub my_vote: Option<i16>,
+    /// The prediction this comment carries; null when none.
+    pub prediction: Option<PredictionView>,
 }
 
 impl CommentView {
     /// The wire form of a row, without replies; hides what a placeholder must not show.
-    /// `signed_in` says whether a reader was identified (my_vote is null otherwise).
-    pub fn from_row(row: CommentRow, signed_in: bool) -> Self {
+    pub fn from_row(row: CommentRow, ctx: &ViewContext) -> Self {
         let live = row.is_live();
         let more_replies = row.listed_children();
+        let track_record = match (row.author_scored_forecasts, row.author_brier_sum) {
+            (Some(n), Some(sum)) if n >= TRACK_RECORD_MINIMUM => Some(AuthorTrackRecord {
+                scored_forecasts: i64::from(n),
+                mean_brier: sum / f64::from(n),
+            }),
+            _ => None,
+        };
+        let prediction = PredictionView::from_cols(row.prediction, ctx.now, row.state == "removed");
         Self {
             id: row.id,
             article_slug: row.article_slug,
             parent_id: row.parent_id,
-            author: live.then_some(PublicUser {
+            author: live.then_some(CommentAuthor {
                 id: row.author_id,
                 username: row.author_username,
                 display_name: row.author_display_name,
+                track_record,
             }),
             body: live.then_some(row.body),
             body_html: live.then_some(row.body_html),
@@ -209,7 +266,8 @@ impl CommentView {
             upvotes: row.upvotes,
             downvotes: row.downvotes,
             score: row.score,
-            my_vote: signed_in.then_some(row.my_vote),
+            my_vote: ctx.signed_in.then_some(row.my_vote),
+            prediction,
         }
     }
 }
@@ -235,12 +293,14 @@ pub struct ArticleRef {
 
 /// `POST /articles/{slug}/comments`.
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"body": "The investment pledges matter less than the export-control talks.", "parent_id": null}))]
+#[schema(example = json!({"body": "I expect the trade talks to restart but drag on.", "parent_id": null, "prediction": {"claim": "China and South Korea sign an upgraded FTA before 2028", "probability": 0.35, "resolves_at": "2027-12-31T23:59:59Z"}}))]
 pub struct CreateCommentRequest {
     /// Markdown, 1–10,000 characters after trimming.
     pub body: String,
     /// The comment replied to (same article); null or absent for a top-level comment.
     pub parent_id: Option<i64>,
+    /// A prediction this comment makes.
+    pub prediction: Option<NewPredictionRequest>,
 }
 
 /// `PUT /comments/{id}/vote`.
@@ -271,6 +331,8 @@ pub struct VoteResult {
 pub struct UpdateCommentRequest {
     /// New Markdown body.
     pub body: Option<String>,
+    /// Changes to the comment's prediction (only while nobody else has forecast).
+    pub prediction: Option<PredictionEditRequest>,
 }
 
 /// One earlier version of a comment.
@@ -278,6 +340,12 @@ pub struct UpdateCommentRequest {
 pub struct CommentEdit {
     /// The text before the edit.
     pub body: String,
+    /// The prediction's claim before the edit (null when the comment has none).
+    pub claim: Option<String>,
+    /// The prediction's criteria before the edit.
+    pub criteria: Option<String>,
+    /// The prediction's deadline before the edit.
+    pub resolves_at: Option<DateTime<Utc>>,
     /// When that text was written.
     pub written_at: DateTime<Utc>,
     /// When it was replaced.

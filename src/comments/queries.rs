@@ -169,10 +169,15 @@ pub async fn set_state(conn: &mut AsyncPgConnection, id: i64, state: &str) -> Qu
         .map(|_| ())
 }
 
-/// Keeps the current text in the history and writes the new one.
-pub async fn replace_body(
+/// A prediction's terms: claim, criteria, deadline.
+pub type Terms = (String, Option<String>, DateTime<Utc>);
+
+/// Keeps the current text (and the prediction's current terms, if any) in the history, then
+/// writes the new text.
+pub async fn record_edit(
     conn: &mut AsyncPgConnection,
     comment: &CommentForWrite,
+    previous_terms: Option<&Terms>,
     body: &str,
     body_html: &str,
     now: DateTime<Utc>,
@@ -184,6 +189,9 @@ pub async fn replace_body(
             comment_edits::body.eq(&comment.body),
             comment_edits::written_at.eq(comment.edited_at.unwrap_or(comment.created_at)),
             comment_edits::replaced_at.eq(now),
+            comment_edits::claim.eq(previous_terms.map(|t| t.0.clone())),
+            comment_edits::criteria.eq(previous_terms.and_then(|t| t.1.clone())),
+            comment_edits::resolves_at.eq(previous_terms.map(|t| t.2)),
         ))
         .execute(conn)
         .await?;
@@ -198,11 +206,18 @@ pub async fn replace_body(
         .map(|_| ())
 }
 
-/// The edit history of a comment, oldest first: (body, written_at, replaced_at).
-pub async fn edits(
-    conn: &mut AsyncPgConnection,
-    comment_id: i64,
-) -> QueryResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
+/// One stored earlier version: body, written_at, replaced_at, claim, criteria, resolves_at.
+pub type EditRow = (
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// The edit history of a comment, oldest first.
+pub async fn edits(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<Vec<EditRow>> {
     comment_edits::table
         .filter(comment_edits::comment_id.eq(comment_id))
         .order(comment_edits::id.asc())
@@ -210,6 +225,9 @@ pub async fn edits(
             comment_edits::body,
             comment_edits::written_at,
             comment_edits::replaced_at,
+            comment_edits::claim,
+            comment_edits::criteria,
+            comment_edits::resolves_at,
         ))
         .load(conn)
         .await

@@ -148,7 +148,11 @@ async fn load_view(
     let row = thread::find_comment(&mut conn, id, viewer)
         .await?
         .ok_or_else(|| comment_not_found(id))?;
-    Ok(CommentView::from_row(row, viewer.is_some()))
+    let ctx = ViewContext {
+        signed_in: viewer.is_some(),
+        now: state.clock.now(),
+    };
+    Ok(CommentView::from_row(row, &ctx))
 }
 
 /// Post a comment or a reply. The body is Markdown (stored as written, in Unicode NFC); the
@@ -175,6 +179,10 @@ pub async fn create_comment(
     let mut errors = FieldErrors::new();
     let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));
     let now = state.clock.now();
+    let prediction = body
+        .prediction
+        .as_ref()
+        .map(|p| crate::predictions::routes::parse_new(p, now, &mut errors));
     let mut conn = state.pool.get().await?;
     let article = find_live_id(&mut conn, &slug).await?.map(|(id, _, _)| id);
     if let (Some(article_id), Some(parent_id)) = (article, body.parent_id) {
@@ -199,7 +207,7 @@ pub async fn create_comment(
         created_at: now,
         rank_hot: crate::comments::ranking::hot(0, now, now),
     };
-    let id = write::create_comment(&mut conn, new).await?;
+    let id = write::create_comment(&mut conn, new, prediction.flatten()).await?;
     drop(conn);
     Ok(HttpResponse::Created().json(load_view(&state, id, Some(user.id)).await?))
 }
@@ -235,6 +243,7 @@ pub async fn article_thread(
         request.shape,
         after,
         reader.id(),
+        state.clock.now(),
     )
     .await?;
     Ok(web::Json(Page {
@@ -279,9 +288,12 @@ pub async fn article_flat(
         .ok_or_else(|| article_not_found(&slug))?;
     let rows =
         thread::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
-    let signed_in = reader.id().is_some();
+    let ctx = ViewContext {
+        signed_in: reader.id().is_some(),
+        now: state.clock.now(),
+    };
     Ok(web::Json(page_of(rows, limit, &list, sort, |row| {
-        CommentView::from_row(row, signed_in)
+        CommentView::from_row(row, &ctx)
     })))
 }
 
@@ -356,6 +368,7 @@ pub async fn comment_replies(
         request.shape,
         after,
         reader.id(),
+        state.clock.now(),
     )
     .await?;
     Ok(web::Json(Page {
@@ -385,17 +398,24 @@ pub async fn update_comment(
 ) -> Result<web::Json<CommentView>, ApiError> {
     let body = body.into_inner()?;
     let id = *id;
-    let Some(raw) = body.body else {
+    if body.body.is_none() && body.prediction.is_none() {
         return Err(ApiError::invalid(
             "body",
             "required",
             "give at least one field to change",
         ));
-    };
-    let text = required_text(&raw, "body", 1, COMMENT_MAX, false)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
-    let html = render(&text);
+    }
     let now = state.clock.now();
+    let mut errors = FieldErrors::new();
+    let text = body
+        .body
+        .as_deref()
+        .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
+    let edit = body
+        .prediction
+        .as_ref()
+        .map(|p| parse_prediction_edit(p, now, &mut errors));
+    errors.finish()?;
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
         let comment = queries::find_for_write(conn, id)
@@ -416,12 +436,86 @@ pub async fn update_comment(
         let current = queries::find_for_write(conn, id)
             .await?
             .ok_or_else(|| comment_not_found(id))?;
-        queries::replace_body(conn, &current, &text, &html, now).await?;
+        let prediction = crate::predictions::queries::lock_for_comment(conn, id).await?;
+        let previous_terms = match &prediction {
+            Some(p) => Some(crate::predictions::queries::current_terms(conn, p.id).await?),
+            None => None,
+        };
+        if let Some(edit) = &edit {
+            let Some(locked) = &prediction else {
+                return Err(ApiError::invalid(
+                    "prediction",
+                    "not_allowed",
+                    "a prediction can only be made when the comment is posted",
+                ));
+            };
+            if locked.other_forecasters > 0 {
+                return Err(ApiError::conflict(
+                    "prediction-has-forecasts",
+                    "others have forecast on this prediction; its terms are fixed",
+                ));
+            }
+            let (claim, criteria, resolves_at) = previous_terms
+                .clone()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a prediction without terms")))?;
+            crate::predictions::queries::update_terms(
+                conn,
+                locked.id,
+                edit.claim.as_deref().unwrap_or(&claim),
+                match &edit.criteria {
+                    Some(new) => new.as_deref(),
+                    None => criteria.as_deref(),
+                },
+                edit.resolves_at.unwrap_or(resolves_at),
+            )
+            .await?;
+        }
+        let new_body = text.clone().unwrap_or_else(|| current.body.clone());
+        let html = render(&new_body);
+        queries::record_edit(
+            conn,
+            &current,
+            previous_terms.as_ref(),
+            &new_body,
+            &html,
+            now,
+        )
+        .await?;
         Ok(())
     })
     .await?;
     drop(conn);
     Ok(web::Json(load_view(&state, id, Some(user.id)).await?))
+}
+
+/// Validated changes to a prediction's terms.
+struct PredictionEdit {
+    claim: Option<String>,
+    criteria: Option<Option<String>>,
+    resolves_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_prediction_edit(
+    request: &crate::predictions::model::PredictionEditRequest,
+    now: chrono::DateTime<chrono::Utc>,
+    errors: &mut FieldErrors,
+) -> PredictionEdit {
+    PredictionEdit {
+        claim: request
+            .claim
+            .as_deref()
+            .and_then(|c| errors.check(required_text(c, "prediction.claim", 10, 280, true))),
+        criteria: request.criteria.clone().and_then(|c| {
+            errors.check(crate::text::optional_text(c, "prediction.criteria", 1_000))
+        }),
+        resolves_at: request.resolves_at.and_then(|t| {
+            errors.check(crate::predictions::routes::check_deadline(
+                t,
+                now,
+                "prediction.resolves_at",
+            ))
+        }),
+    }
 }
 
 /// Delete an own comment. Soft: it stays as a placeholder while it has live replies.
@@ -495,11 +589,16 @@ pub async fn comment_edits(
     let items = queries::edits(&mut conn, id)
         .await?
         .into_iter()
-        .map(|(body, written_at, replaced_at)| CommentEdit {
-            body,
-            written_at,
-            replaced_at,
-        })
+        .map(
+            |(body, written_at, replaced_at, claim, criteria, resolves_at)| CommentEdit {
+                body,
+                claim,
+                criteria,
+                resolves_at,
+                written_at,
+                replaced_at,
+            },
+        )
         .collect();
     Ok(web::Json(CommentEdits { items }))
 }
@@ -536,14 +635,17 @@ pub async fn user_comments(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
     let rows = thread::user_comments(&mut conn, user.id, limit + 1, after, reader.id()).await?;
-    let signed_in = reader.id().is_some();
+    let ctx = ViewContext {
+        signed_in: reader.id().is_some(),
+        now: state.clock.now(),
+    };
     Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
         let article = ArticleRef {
             slug: row.article_slug.clone(),
             title: row.article_title.clone(),
         };
         UserCommentView {
-            comment: CommentView::from_row(row, signed_in),
+            comment: CommentView::from_row(row, &ctx),
             article,
         }
     })))

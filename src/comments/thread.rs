@@ -10,7 +10,8 @@ use diesel::OptionalExtension;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::comments::model::{
-    with_viewer, CommentRow, CommentView, TreeRow, COMMENT_COLUMNS, COMMENT_JOINS, LISTED,
+    with_viewer, CommentRow, CommentView, TreeRow, ViewContext, COMMENT_COLUMNS, COMMENT_JOINS,
+    LISTED,
 };
 use crate::comments::sort::Sort;
 use crate::db::cached;
@@ -111,6 +112,7 @@ pub async fn tree_page(
     shape: TreeShape,
     after: Option<After>,
     viewer: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> diesel::QueryResult<TreePage> {
     let scope_id = match scope {
         Scope::Article(id) | Scope::Replies(id) => id,
@@ -128,12 +130,16 @@ pub async fn tree_page(
     let rows: Vec<TreeRow> = cached(query.bind::<BigInt, _>(viewer.unwrap_or(0)))
         .load(conn)
         .await?;
-    Ok(assemble(rows, viewer.is_some()))
+    let ctx = ViewContext {
+        signed_in: viewer.is_some(),
+        now,
+    };
+    Ok(assemble(rows, &ctx))
 }
 
 /// Builds the nested page from rows in generation order (each level after the one above,
 /// siblings in sort order), keeping at most `PAGE_CAP` comments.
-fn assemble(rows: Vec<TreeRow>, signed_in: bool) -> TreePage {
+fn assemble(rows: Vec<TreeRow>, ctx: &ViewContext) -> TreePage {
     let mut has_more = false;
     let mut kept: Vec<TreeRow> = Vec::with_capacity(rows.len());
     for row in rows {
@@ -158,7 +164,7 @@ fn assemble(rows: Vec<TreeRow>, signed_in: bool) -> TreePage {
     let mut top_level: Vec<CommentView> = Vec::new();
     for row in kept {
         let (level, parent) = (row.level, row.comment.parent_id);
-        let mut view = CommentView::from_row(row.comment, signed_in);
+        let mut view = CommentView::from_row(row.comment, ctx);
         view.replies = children.remove(&view.id).unwrap_or_default();
         view.more_replies -= i64::try_from(view.replies.len()).unwrap_or(0);
         match parent {

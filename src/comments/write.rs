@@ -5,11 +5,13 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::comments::queries::{self, NewComment};
 use crate::error::{ApiError, FieldError};
+use crate::predictions::queries::NewPrediction;
 
 /// Inserts `comment` (its `path` and `depth` are filled in from the parent) and returns its id.
 pub async fn create_comment(
     conn: &mut AsyncPgConnection,
     mut comment: NewComment<'_>,
+    prediction: Option<NewPrediction>,
 ) -> Result<i64, ApiError> {
     conn.transaction(async |conn| {
         if let Some(parent_id) = comment.parent_id {
@@ -17,8 +19,13 @@ pub async fn create_comment(
             comment.depth = i32::try_from(comment.path.len()).unwrap_or(i32::MAX);
         }
         let path = comment.path.clone();
-        let article_id = comment.article_id;
+        let (article_id, author_id, now) =
+            (comment.article_id, comment.author_id, comment.created_at);
         let id = queries::insert(conn, comment).await?;
+        if let Some(prediction) = &prediction {
+            crate::predictions::queries::insert(conn, id, article_id, author_id, prediction, now)
+                .await?;
+        }
         queries::count_in_ancestors(conn, &path, 1).await?;
         queries::count_in_article(conn, article_id, 1).await?;
         Ok(id)

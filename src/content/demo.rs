@@ -150,6 +150,29 @@ const VOTES: &[(usize, usize, i16)] = &[
     (5, 9, 1),
 ];
 
+/// Demo predictions: (author index, claim, percent, days until the deadline, criteria).
+const PREDICTIONS: &[(usize, &str, i16, i64, &str)] = &[
+    (4, "Formal talks on upgrading the China–South Korea FTA restart before the end of 2027", 60, 400, "An official announcement by either trade ministry that negotiations have resumed."),
+    (3, "A China–Japan–South Korea leaders' summit is held before July 2027", 35, 210, "The three leaders meet in person for a trilateral summit."),
+    (2, "A Korean chipmaker receives a new US licence to upgrade equipment at its China fabs within six months", 55, 180, "A licence or waiver reported by the company or the US Commerce Department."),
+    (5, "China extends visa-free entry to South Korean tourists before the end of the summit month", 70, 20, "An announcement by China's foreign ministry or immigration administration."),
+];
+
+/// Demo forecasts: (forecaster index, prediction index, percent).
+const FORECASTS: &[(usize, usize, i16)] = &[
+    (2, 0, 45),
+    (3, 0, 55),
+    (5, 0, 70),
+    (2, 1, 25),
+    (4, 1, 40),
+    (5, 1, 30),
+    (3, 2, 60),
+    (4, 2, 40),
+    (2, 3, 80),
+    (3, 3, 65),
+    (4, 3, 75),
+];
+
 /// What `seed-demo` did, for the command to print.
 pub struct DemoOutcome {
     /// Whether the article and thread were created by this run.
@@ -245,11 +268,12 @@ pub async fn seed_demo(
                 now,
             ),
         };
-        let id = create_comment(conn, new)
+        let id = create_comment(conn, new, None)
             .await
             .map_err(|e| anyhow::anyhow!("seeding a demo comment: {e}"))?;
         comment_ids.push(id);
     }
+    seed_predictions(conn, article.id, &user_ids, now).await?;
     for (voter, comment, value) in VOTES {
         crate::comments::votes::cast_vote(
             conn,
@@ -263,4 +287,67 @@ pub async fn seed_demo(
     Ok(DemoOutcome {
         created_thread: true,
     })
+}
+
+/// Predictions, forecasts and one prediction resolved early by the demo moderator.
+async fn seed_predictions(
+    conn: &mut AsyncPgConnection,
+    article_id: i64,
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use crate::predictions::queries as predictions;
+    let mut prediction_ids = Vec::new();
+    for (i, (author, claim, percent, days, criteria)) in PREDICTIONS.iter().enumerate() {
+        let created_at = now - Duration::hours(2) + Duration::minutes(i64::try_from(i)?);
+        let body = format!("My forecast: {claim}.");
+        let html = markdown::render(&body);
+        let comment = NewComment {
+            article_id,
+            parent_id: None,
+            path: Vec::new(),
+            depth: 0,
+            author_id: user_ids[*author],
+            body: &body,
+            body_html: &html,
+            created_at,
+            rank_hot: crate::comments::ranking::hot(0, created_at, now),
+        };
+        let prediction = predictions::NewPrediction {
+            claim: (*claim).to_owned(),
+            criteria: Some((*criteria).to_owned()),
+            resolves_at: now + Duration::days(*days),
+            percent: *percent,
+        };
+        let comment_id = create_comment(conn, comment, Some(prediction))
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding a demo prediction: {e}"))?;
+        let id = predictions::lock_for_comment(conn, comment_id)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| anyhow::anyhow!("the demo prediction was not stored"))?;
+        prediction_ids.push(id);
+    }
+    for (forecaster, prediction, percent) in FORECASTS {
+        predictions::record_forecast(
+            conn,
+            prediction_ids[*prediction],
+            article_id,
+            user_ids[*forecaster],
+            *percent,
+            now,
+        )
+        .await?;
+    }
+    let visa = predictions::lock(conn, prediction_ids[3])
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo prediction vanished"))?;
+    let resolution = predictions::Resolution {
+        outcome: crate::predictions::model::Outcome::Yes,
+        note: Some("Announced during the visit (demo data)."),
+        evidence_url: None,
+        resolver_id: user_ids[1],
+    };
+    predictions::apply_resolution(conn, &visa, &resolution, now).await?;
+    Ok(())
 }

@@ -28,6 +28,9 @@ diesel::table! {
         body -> Text,
         written_at -> Timestamptz,
         replaced_at -> Timestamptz,
+        claim -> Nullable<Text>,
+        criteria -> Nullable<Text>,
+        resolves_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -67,6 +70,80 @@ diesel::table! {
 }
 
 diesel::table! {
+    forecast_history (id) {
+        id -> Int8,
+        prediction_id -> Int8,
+        user_id -> Int8,
+        article_id -> Int8,
+        percent -> Int2,
+        community_probability -> Float8,
+        forecasters -> Int4,
+        made_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    forecast_scores (prediction_id, user_id) {
+        prediction_id -> Int8,
+        user_id -> Int8,
+        article_id -> Int8,
+        percent -> Int2,
+        outcome_yes -> Bool,
+        brier -> Float8,
+        community_brier -> Float8,
+        relative_brier -> Float8,
+        scored_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    forecasts (prediction_id, user_id) {
+        prediction_id -> Int8,
+        user_id -> Int8,
+        article_id -> Int8,
+        percent -> Int2,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mod_actions (id) {
+        id -> Int8,
+        moderator_id -> Nullable<Int8>,
+        action -> Text,
+        article_id -> Nullable<Int8>,
+        comment_id -> Nullable<Int8>,
+        target_user_id -> Nullable<Int8>,
+        prediction_id -> Nullable<Int8>,
+        reason -> Nullable<Text>,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    predictions (id) {
+        id -> Int8,
+        comment_id -> Int8,
+        article_id -> Int8,
+        author_id -> Int8,
+        claim -> Text,
+        criteria -> Nullable<Text>,
+        resolves_at -> Timestamptz,
+        created_at -> Timestamptz,
+        outcome -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        resolved_at -> Nullable<Timestamptz>,
+        resolved_by -> Nullable<Int8>,
+        resolution_note -> Nullable<Text>,
+        evidence_url -> Nullable<Text>,
+        forecaster_count -> Int4,
+        community_probability -> Nullable<Float8>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Int8,
         user_id -> Int8,
@@ -84,6 +161,35 @@ diesel::table! {
         name -> Text,
         value -> Bytea,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_article_scores (user_id, article_id) {
+        user_id -> Int8,
+        article_id -> Int8,
+        scored_forecasts -> Int4,
+        brier_sum -> Float8,
+        relative_brier_sum -> Float8,
+    }
+}
+
+diesel::table! {
+    user_calibration (user_id, bucket) {
+        user_id -> Int8,
+        bucket -> Int2,
+        forecasts -> Int4,
+        probability_sum -> Float8,
+        came_true -> Int4,
+    }
+}
+
+diesel::table! {
+    user_scores (user_id) {
+        user_id -> Int8,
+        scored_forecasts -> Int4,
+        brier_sum -> Float8,
+        relative_brier_sum -> Float8,
     }
 }
 
@@ -111,14 +217,40 @@ diesel::joinable!(comment_votes -> comments (comment_id));
 diesel::joinable!(comment_votes -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(forecast_history -> articles (article_id));
+diesel::joinable!(forecast_history -> predictions (prediction_id));
+diesel::joinable!(forecast_history -> users (user_id));
+diesel::joinable!(forecast_scores -> articles (article_id));
+diesel::joinable!(forecast_scores -> predictions (prediction_id));
+diesel::joinable!(forecast_scores -> users (user_id));
+diesel::joinable!(forecasts -> articles (article_id));
+diesel::joinable!(forecasts -> predictions (prediction_id));
+diesel::joinable!(forecasts -> users (user_id));
+diesel::joinable!(mod_actions -> articles (article_id));
+diesel::joinable!(mod_actions -> comments (comment_id));
+diesel::joinable!(mod_actions -> predictions (prediction_id));
+diesel::joinable!(predictions -> articles (article_id));
+diesel::joinable!(predictions -> comments (comment_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(user_article_scores -> articles (article_id));
+diesel::joinable!(user_article_scores -> users (user_id));
+diesel::joinable!(user_calibration -> users (user_id));
+diesel::joinable!(user_scores -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     comment_edits,
     comment_votes,
     comments,
+    forecast_history,
+    forecast_scores,
+    forecasts,
+    mod_actions,
+    predictions,
     refresh_tokens,
     server_secrets,
+    user_article_scores,
+    user_calibration,
+    user_scores,
     users,
 );

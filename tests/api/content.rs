@@ -97,6 +97,8 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT coalesce(sum(comment_count), 0)::bigint AS count FROM articles",
         "SELECT coalesce(sum(descendant_count), 0)::bigint AS count FROM comments",
         "SELECT count(*) AS count FROM comment_votes",
+        "SELECT count(*) AS count FROM forecasts",
+        "SELECT count(*) AS count FROM forecast_scores",
         "SELECT coalesce(sum(karma), 0)::bigint AS count FROM users",
     ] {
         counts.push(app.count(sql).await);

@@ -5,5 +5,6 @@ mod articles;
 mod content;
 mod helpers;
 mod platform;
+mod predictions;
 mod threads;
 mod votes;

@@ -1,0 +1,7 @@
+//! Predictions: a checkable claim with a probability and a deadline on a comment, forecasts by
+//! readers, resolution by moderators, Brier scores and track records.
+
+pub mod model;
+pub mod queries;
+pub mod routes;
+pub mod scoring;
