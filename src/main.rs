@@ -181,6 +181,19 @@ async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Re
     let user = hindsight::accounts::queries::set_role(&mut conn, username, role.as_str())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+    let reason = format!("role set to {role} (command line)");
+    hindsight::predictions::queries::log_action(
+        &mut conn,
+        hindsight::predictions::queries::ModAction {
+            moderator_id: None,
+            action: "change_role",
+            target_user_id: Some(user.id),
+            reason: Some(&reason),
+            ..Default::default()
+        },
+        Clock::system().now(),
+    )
+    .await?;
     println!("{} is now {role}", user.username);
     Ok(())
 }

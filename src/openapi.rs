@@ -93,6 +93,7 @@ impl Modify for ResponsesAlwaysComplete {
         (name = "articles", description = "Articles, written by admins"),
         (name = "comments", description = "Threaded comments under each article"),
         (name = "predictions", description = "Predictions, forecasts, resolution and track records"),
+        (name = "moderation", description = "Removal, locks, pins, bans, reports and the public moderation log"),
     )
 )]
 pub struct ApiDoc;

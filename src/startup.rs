@@ -55,7 +55,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(crate::accounts::routes::configure)
         .configure(crate::articles::routes::configure)
         .configure(crate::comments::routes::configure)
-        .configure(crate::predictions::routes::configure);
+        .configure(crate::predictions::routes::configure)
+        .configure(crate::moderation::routes::configure);
 }
 
 /// A built, bound, not yet running service.

@@ -36,6 +36,12 @@ pub struct UserRow {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Registration time.
     pub created_at: DateTime<Utc>,
+    /// Set while a ban is in force.
+    pub banned_at: Option<DateTime<Utc>>,
+    /// When the ban lapses (None: permanent).
+    pub banned_until: Option<DateTime<Utc>>,
+    /// Why the user is banned.
+    pub ban_reason: Option<String>,
 }
 
 /// A new account.
@@ -102,11 +108,33 @@ pub struct Account {
     pub karma: i64,
     /// Registration time.
     pub created_at: DateTime<Utc>,
+    /// While banned: when the ban lapses (null for a permanent ban, and when not banned).
+    pub banned_until: Option<DateTime<Utc>>,
+    /// While banned: why; null when not banned.
+    pub ban_reason: Option<String>,
+}
+
+impl Account {
+    /// The account as its owner sees it at `now` (a lapsed ban is not shown).
+    pub fn at(row: UserRow, now: DateTime<Utc>) -> Self {
+        let ban = crate::auth::extract::active_ban(
+            row.banned_at,
+            row.banned_until,
+            row.ban_reason.clone(),
+            now,
+        );
+        let mut account = Self::from(row);
+        account.banned_until = ban.as_ref().and_then(|b| b.until);
+        account.ban_reason = ban.and_then(|b| b.reason);
+        account
+    }
 }
 
 impl From<UserRow> for Account {
     fn from(row: UserRow) -> Self {
         Self {
+            banned_until: None,
+            ban_reason: None,
             id: row.id,
             username: row.username,
             email: row.email,

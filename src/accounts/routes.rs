@@ -60,7 +60,7 @@ async fn issue_tokens(
         chrono::Duration::from_std(state.settings.refresh_token_ttl).map_err(ApiError::internal)?;
     queries::insert_refresh_token(conn, user.id, &family, &hash, now, now + ttl).await?;
     Ok(AuthResponse {
-        user: user.into(),
+        user: Account::at(user, now),
         access_token,
         refresh_token,
         token_type: "Bearer",
@@ -195,7 +195,7 @@ pub async fn login(
 }
 
 enum RefreshOutcome {
-    Issued(AuthResponse),
+    Issued(Box<AuthResponse>),
     Refused,
 }
 
@@ -242,11 +242,11 @@ pub async fn refresh(
                 return Ok(RefreshOutcome::Refused);
             }
             let pair = issue_tokens(conn, &state, user, Some(token.family_id), now).await?;
-            Ok(RefreshOutcome::Issued(pair))
+            Ok(RefreshOutcome::Issued(Box::new(pair)))
         })
         .await?;
     match outcome {
-        RefreshOutcome::Issued(pair) => Ok(web::Json(pair)),
+        RefreshOutcome::Issued(pair) => Ok(web::Json(*pair)),
         RefreshOutcome::Refused => Err(refused_refresh()),
     }
 }
@@ -316,6 +316,7 @@ pub async fn update_me(
     user: AuthUser,
     body: ApiJson<UpdateMeRequest>,
 ) -> Result<web::Json<Account>, ApiError> {
+    user.ensure_can_contribute()?;
     let body = body.into_inner()?;
     if body.display_name.is_none() && body.bio.is_none() {
         return Err(ApiError::invalid(
@@ -474,10 +475,29 @@ pub async fn change_role(
     body: ApiJson<RoleRequest>,
 ) -> Result<web::Json<PublicProfile>, ApiError> {
     let body = body.into_inner()?;
+    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
-    let user = queries::set_role(&mut conn, &username, body.role.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+    let user = conn
+        .transaction(async |conn| {
+            let user = queries::set_role(conn, &username, body.role.as_str())
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+            let reason = format!("role set to {}", body.role);
+            crate::predictions::queries::log_action(
+                conn,
+                crate::predictions::queries::ModAction {
+                    moderator_id: Some(admin.0.id),
+                    action: "change_role",
+                    target_user_id: Some(user.id),
+                    reason: Some(&reason),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+            Ok::<_, ApiError>(user)
+        })
+        .await?;
     tracing::info!(admin_id = admin.0.id, user_id = user.id, role = %body.role, "role changed");
     Ok(web::Json(user.into()))
 }

@@ -5,6 +5,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures_util::future::LocalBoxFuture;
@@ -23,6 +24,56 @@ pub struct AuthUser {
     pub username: String,
     /// The user's current role.
     pub role: Role,
+    /// The ban in force right now (by the service's clock), if any.
+    pub ban: Option<Ban>,
+}
+
+/// A ban in force.
+#[derive(Debug, Clone)]
+pub struct Ban {
+    /// Why.
+    pub reason: Option<String>,
+    /// Until when; None for a permanent ban.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl AuthUser {
+    /// Refuses contributing writes (comments, edits, votes, forecasts, reports, profile
+    /// changes) while a ban is in force, whatever token the user holds.
+    pub fn ensure_can_contribute(&self) -> Result<(), ApiError> {
+        let Some(ban) = &self.ban else {
+            return Ok(());
+        };
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "ban_reason".to_owned(),
+            serde_json::Value::from(ban.reason.clone()),
+        );
+        extra.insert(
+            "banned_until".to_owned(),
+            serde_json::Value::from(ban.until.map(|t| t.to_rfc3339())),
+        );
+        Err(ApiError::Forbidden {
+            kind: "banned",
+            detail: "you are banned from contributing".to_owned(),
+            code: None,
+            extra,
+        })
+    }
+}
+
+/// The ban in force at `now`, from the stored columns.
+pub fn active_ban(
+    banned_at: Option<DateTime<Utc>>,
+    banned_until: Option<DateTime<Utc>>,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Option<Ban> {
+    banned_at?;
+    match banned_until {
+        Some(until) if until <= now => None,
+        until => Some(Ban { reason, until }),
+    }
 }
 
 /// A caller who may or may not be logged in (public reads that personalise). A token that is
@@ -88,7 +139,10 @@ type UserAuthRow = (
     String,
     String,
     i32,
-    Option<chrono::DateTime<chrono::Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<String>,
 );
 
 async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
@@ -104,16 +158,24 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
             users::role,
             users::token_version,
             users::deleted_at,
+            users::banned_at,
+            users::banned_until,
+            users::ban_reason,
         ))
         .first(&mut conn)
         .await
         .optional()?;
     match row {
-        Some((id, username, role, version, None)) if version == claims.ver => Ok(AuthUser {
-            id,
-            username,
-            role: stored_role(&role),
-        }),
+        Some((id, username, role, version, None, banned_at, banned_until, reason))
+            if version == claims.ver =>
+        {
+            Ok(AuthUser {
+                id,
+                username,
+                role: stored_role(&role),
+                ban: active_ban(banned_at, banned_until, reason, state.clock.now()),
+            })
+        }
         _ => Err(refused()),
     }
 }

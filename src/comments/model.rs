@@ -21,6 +21,7 @@ pub const COMMENT_COLUMNS: &str = "\
     c.upvotes, c.downvotes, c.score, c.rank_best, c.rank_controversial, c.rank_hot, \
     coalesce(v.value, 0)::smallint AS my_vote, \
     us.scored_forecasts AS author_scored_forecasts, us.brier_sum AS author_brier_sum, \
+    c.removal_reason, c.pinned_at, (a.deleted_at IS NULL) AS article_live, \
     p.id AS prediction_id, p.claim AS prediction_claim, p.criteria AS prediction_criteria, \
     p.resolves_at AS prediction_resolves_at, p.outcome AS prediction_outcome, \
     p.resolved_at AS prediction_resolved_at, p.resolution_note AS prediction_note, \
@@ -127,6 +128,15 @@ pub struct CommentRow {
     /// The author's summed Brier scores.
     #[diesel(sql_type = Nullable<Double>)]
     pub author_brier_sum: Option<f64>,
+    /// Why a moderator removed it.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub removal_reason: Option<String>,
+    /// When it was pinned (top-level only).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub pinned_at: Option<DateTime<Utc>>,
+    /// Whether its article is not soft-deleted.
+    #[diesel(sql_type = Bool)]
+    pub article_live: bool,
     /// The comment's prediction, if any.
     #[diesel(embed)]
     pub prediction: PredictionCols,
@@ -144,27 +154,37 @@ impl CommentRow {
     }
 }
 
-/// A row of the tree query: a comment plus where it sits in the page.
-#[derive(Debug, QueryableByName)]
+/// A slot of a tree page: a comment plus where it sits in the page.
+#[derive(Debug)]
 pub struct TreeRow {
-    /// The comment.
-    #[diesel(embed)]
-    pub comment: CommentRow,
+    /// The comment (None for the look-ahead row).
+    pub comment: Option<CommentRow>,
     /// 1 for the page's top level.
-    #[diesel(sql_type = Integer)]
     pub level: i32,
     /// The look-ahead top-level row that only tells whether a next page exists.
-    #[diesel(sql_type = Bool)]
     pub extra: bool,
 }
 
 /// Who reads, and when: what the view of a row depends on besides the row.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewContext {
-    /// Whether a reader is logged in (my_vote is null otherwise).
-    pub signed_in: bool,
+    /// The reader, when logged in (my_vote is null otherwise).
+    pub viewer: Option<i64>,
+    /// Whether the reader is a moderator or admin (sees removed text and reasons).
+    pub moderator: bool,
     /// The service's clock, for a prediction's status.
     pub now: DateTime<Utc>,
+}
+
+impl ViewContext {
+    /// The context of an optional reader.
+    pub fn of(reader: Option<&crate::auth::AuthUser>, now: DateTime<Utc>) -> Self {
+        Self {
+            viewer: reader.map(|u| u.id),
+            moderator: reader.is_some_and(|u| u.role.is_moderator()),
+            now,
+        }
+    }
 }
 
 /// How an author appears beside a comment.
@@ -227,12 +247,19 @@ pub struct CommentView {
     pub my_vote: Option<i16>,
     /// The prediction this comment carries; null when none.
     pub prediction: Option<PredictionView>,
+    /// Pinned by a moderator (top-level comments, shown first on a thread's first page).
+    pub pinned: bool,
+    /// Why a moderator removed it; shown to moderators and the author only.
+    pub removal_reason: Option<String>,
 }
 
 impl CommentView {
     /// The wire form of a row, without replies; hides what a placeholder must not show.
     pub fn from_row(row: CommentRow, ctx: &ViewContext) -> Self {
-        let live = row.is_live();
+        let removed = row.state == "removed";
+        // Removed text stays readable by moderators and by its author; deleted text by nobody.
+        let privileged = ctx.moderator || ctx.viewer == Some(row.author_id);
+        let live = row.is_live() || (removed && privileged);
         let more_replies = row.listed_children();
         let track_record = match (row.author_scored_forecasts, row.author_brier_sum) {
             (Some(n), Some(sum)) if n >= TRACK_RECORD_MINIMUM => Some(AuthorTrackRecord {
@@ -241,7 +268,7 @@ impl CommentView {
             }),
             _ => None,
         };
-        let prediction = PredictionView::from_cols(row.prediction, ctx.now, row.state == "removed");
+        let prediction = PredictionView::from_cols(row.prediction, ctx.now, removed && !privileged);
         Self {
             id: row.id,
             article_slug: row.article_slug,
@@ -266,8 +293,10 @@ impl CommentView {
             upvotes: row.upvotes,
             downvotes: row.downvotes,
             score: row.score,
-            my_vote: ctx.signed_in.then_some(row.my_vote),
+            my_vote: ctx.viewer.is_some().then_some(row.my_vote),
             prediction,
+            pinned: row.pinned_at.is_some(),
+            removal_reason: row.removal_reason.filter(|_| removed && privileged),
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct CommentForWrite {
     pub created_at: DateTime<Utc>,
     /// Last edit.
     pub edited_at: Option<DateTime<Utc>>,
+    /// Whether the article's thread is locked.
+    pub article_locked: bool,
 }
 
 impl CommentForWrite {
@@ -62,6 +64,7 @@ pub async fn find_for_write(
             comments::body,
             comments::created_at,
             comments::edited_at,
+            articles::locked,
         ))
         .first(conn)
         .await

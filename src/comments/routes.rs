@@ -131,6 +131,18 @@ fn next_cursor(list: &str, sort: Sort, last: Option<&CommentRow>) -> Option<Stri
     last.map(|row| pagination::encode(list, sort.as_str(), sort.key_of(row), row.id))
 }
 
+/// The 403 for writing in a locked thread (its problem type names the lock).
+pub fn thread_locked(reason: Option<String>) -> ApiError {
+    let mut extra = serde_json::Map::new();
+    extra.insert("lock_reason".to_owned(), serde_json::Value::from(reason));
+    ApiError::Forbidden {
+        kind: "thread-locked",
+        detail: "this thread is locked: no new comments, replies or edits".to_owned(),
+        code: None,
+        extra,
+    }
+}
+
 fn article_not_found(slug: &str) -> ApiError {
     ApiError::not_found(format!("article {slug}"))
 }
@@ -142,17 +154,16 @@ fn comment_not_found(id: i64) -> ApiError {
 async fn load_view(
     state: &AppState,
     id: i64,
-    viewer: Option<i64>,
+    reader: Option<&AuthUser>,
 ) -> Result<CommentView, ApiError> {
     let mut conn = state.pool.get().await?;
-    let row = thread::find_comment(&mut conn, id, viewer)
+    let row = thread::find_comment(&mut conn, id, reader.map(|u| u.id))
         .await?
         .ok_or_else(|| comment_not_found(id))?;
-    let ctx = ViewContext {
-        signed_in: viewer.is_some(),
-        now: state.clock.now(),
-    };
-    Ok(CommentView::from_row(row, &ctx))
+    Ok(CommentView::from_row(
+        row,
+        &ViewContext::of(reader, state.clock.now()),
+    ))
 }
 
 /// Post a comment or a reply. The body is Markdown (stored as written, in Unicode NFC); the
@@ -175,6 +186,7 @@ pub async fn create_comment(
     slug: web::Path<String>,
     body: ApiJson<CreateCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    user.ensure_can_contribute()?;
     let body = body.into_inner()?;
     let mut errors = FieldErrors::new();
     let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));
@@ -184,7 +196,8 @@ pub async fn create_comment(
         .as_ref()
         .map(|p| crate::predictions::routes::parse_new(p, now, &mut errors));
     let mut conn = state.pool.get().await?;
-    let article = find_live_id(&mut conn, &slug).await?.map(|(id, _, _)| id);
+    let found = find_live_id(&mut conn, &slug).await?;
+    let article = found.as_ref().map(|(id, _, _)| *id);
     if let (Some(article_id), Some(parent_id)) = (article, body.parent_id) {
         // Checked again under lock when inserting; checked here so one 422 names every field.
         if !write::parent_in_article(&mut conn, article_id, parent_id).await? {
@@ -195,6 +208,9 @@ pub async fn create_comment(
     let (article_id, Some(text)) = (article.ok_or_else(|| article_not_found(&slug))?, text) else {
         return Err(missing());
     };
+    if let Some((_, true, reason)) = &found {
+        return Err(thread_locked(reason.clone()));
+    }
     let html = render(&text);
     let new = NewComment {
         article_id,
@@ -209,7 +225,7 @@ pub async fn create_comment(
     };
     let id = write::create_comment(&mut conn, new, prediction.flatten()).await?;
     drop(conn);
-    Ok(HttpResponse::Created().json(load_view(&state, id, Some(user.id)).await?))
+    Ok(HttpResponse::Created().json(load_view(&state, id, Some(&user)).await?))
 }
 
 /// A page of an article's thread: top-level comments with nested replies.
@@ -242,8 +258,7 @@ pub async fn article_thread(
         request.sort,
         request.shape,
         after,
-        reader.id(),
-        state.clock.now(),
+        &ViewContext::of(reader.0.as_ref(), state.clock.now()),
     )
     .await?;
     Ok(web::Json(Page {
@@ -288,10 +303,7 @@ pub async fn article_flat(
         .ok_or_else(|| article_not_found(&slug))?;
     let rows =
         thread::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
-    let ctx = ViewContext {
-        signed_in: reader.id().is_some(),
-        now: state.clock.now(),
-    };
+    let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     Ok(web::Json(page_of(rows, limit, &list, sort, |row| {
         CommentView::from_row(row, &ctx)
     })))
@@ -334,7 +346,7 @@ pub async fn get_comment(
     reader: MaybeUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentView>, ApiError> {
-    Ok(web::Json(load_view(&state, *id, reader.id()).await?))
+    Ok(web::Json(load_view(&state, *id, reader.0.as_ref()).await?))
 }
 
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
@@ -367,8 +379,7 @@ pub async fn comment_replies(
         request.sort,
         request.shape,
         after,
-        reader.id(),
-        state.clock.now(),
+        &ViewContext::of(reader.0.as_ref(), state.clock.now()),
     )
     .await?;
     Ok(web::Json(Page {
@@ -396,6 +407,7 @@ pub async fn update_comment(
     id: web::Path<i64>,
     body: ApiJson<UpdateCommentRequest>,
 ) -> Result<web::Json<CommentView>, ApiError> {
+    user.ensure_can_contribute()?;
     let body = body.into_inner()?;
     let id = *id;
     if body.body.is_none() && body.prediction.is_none() {
@@ -423,6 +435,9 @@ pub async fn update_comment(
             .ok_or_else(|| comment_not_found(id))?;
         if comment.author_id != user.id {
             return Err(ApiError::forbidden("only the author may edit a comment"));
+        }
+        if comment.article_locked {
+            return Err(thread_locked(None));
         }
         let state = queries::lock_chain(conn, &[id]).await?;
         if state.as_deref() != Some("visible") {
@@ -485,7 +500,7 @@ pub async fn update_comment(
     })
     .await?;
     drop(conn);
-    Ok(web::Json(load_view(&state, id, Some(user.id)).await?))
+    Ok(web::Json(load_view(&state, id, Some(&user)).await?))
 }
 
 /// Validated changes to a prediction's terms.
@@ -635,10 +650,7 @@ pub async fn user_comments(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
     let rows = thread::user_comments(&mut conn, user.id, limit + 1, after, reader.id()).await?;
-    let ctx = ViewContext {
-        signed_in: reader.id().is_some(),
-        now: state.clock.now(),
-    };
+    let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
         let article = ArticleRef {
             slug: row.article_slug.clone(),

@@ -101,6 +101,7 @@ pub async fn vote(
     id: web::Path<i64>,
     body: ApiJson<VoteRequest>,
 ) -> Result<web::Json<VoteResult>, ApiError> {
+    user.ensure_can_contribute()?;
     let body = body.into_inner()?;
     let value = match body.value {
         -1 => -1_i16,

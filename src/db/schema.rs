@@ -66,6 +66,10 @@ diesel::table! {
         rank_best -> Float8,
         rank_controversial -> Float8,
         rank_hot -> Float8,
+        removal_reason -> Nullable<Text>,
+        removed_at -> Nullable<Timestamptz>,
+        pinned_at -> Nullable<Timestamptz>,
+        open_report_count -> Int4,
     }
 }
 
@@ -157,6 +161,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_resolutions (id) {
+        id -> Int8,
+        comment_id -> Int8,
+        article_id -> Int8,
+        resolved_by -> Int8,
+        action -> Text,
+        reason -> Text,
+        resolved_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Int8,
+        comment_id -> Int8,
+        article_id -> Int8,
+        reporter_id -> Int8,
+        reason -> Text,
+        created_at -> Timestamptz,
+        resolution_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     server_secrets (name) {
         name -> Text,
         value -> Bytea,
@@ -206,6 +234,9 @@ diesel::table! {
         token_version -> Int4,
         deleted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        banned_at -> Nullable<Timestamptz>,
+        banned_until -> Nullable<Timestamptz>,
+        ban_reason -> Nullable<Text>,
     }
 }
 
@@ -232,6 +263,13 @@ diesel::joinable!(mod_actions -> predictions (prediction_id));
 diesel::joinable!(predictions -> articles (article_id));
 diesel::joinable!(predictions -> comments (comment_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(report_resolutions -> articles (article_id));
+diesel::joinable!(report_resolutions -> comments (comment_id));
+diesel::joinable!(report_resolutions -> users (resolved_by));
+diesel::joinable!(reports -> articles (article_id));
+diesel::joinable!(reports -> comments (comment_id));
+diesel::joinable!(reports -> report_resolutions (resolution_id));
+diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(user_article_scores -> articles (article_id));
 diesel::joinable!(user_article_scores -> users (user_id));
 diesel::joinable!(user_calibration -> users (user_id));
@@ -248,6 +286,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mod_actions,
     predictions,
     refresh_tokens,
+    report_resolutions,
+    reports,
     server_secrets,
     user_article_scores,
     user_calibration,

@@ -117,6 +117,7 @@ pub async fn forecast(
     id: web::Path<i64>,
     body: ApiJson<ForecastRequest>,
 ) -> Result<web::Json<PredictionView>, ApiError> {
+    user.ensure_can_contribute()?;
     let body = body.into_inner()?;
     let percent = parse_probability(body.probability, "probability")
         .map_err(|e| ApiError::Validation(vec![e]))?;
@@ -145,10 +146,7 @@ pub async fn forecast(
             Ok(prediction.comment_id)
         })
         .await?;
-    let ctx = ViewContext {
-        signed_in: true,
-        now,
-    };
+    let ctx = ViewContext::of(Some(&user), now);
     let row = find_comment(&mut conn, comment_id, Some(user.id))
         .await?
         .ok_or_else(|| prediction_not_found(id))?;
@@ -239,10 +237,7 @@ pub async fn resolve(
             Ok(prediction.comment_id)
         })
         .await?;
-    let ctx = ViewContext {
-        signed_in: true,
-        now,
-    };
+    let ctx = ViewContext::of(Some(&user), now);
     let row = find_comment(&mut conn, comment_id, Some(user.id))
         .await?
         .ok_or_else(|| prediction_not_found(id))?;
@@ -288,10 +283,7 @@ pub async fn get_prediction(
         slug: row.article_slug.clone(),
         title: row.article_title.clone(),
     };
-    let ctx = ViewContext {
-        signed_in: reader.id().is_some(),
-        now: state.clock.now(),
-    };
+    let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     let mut comment = CommentView::from_row(row, &ctx);
     let prediction = comment
         .prediction
@@ -462,10 +454,7 @@ pub async fn list_predictions(
     let mut rows: Vec<ListRow> = cached(q).load(&mut conn).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(0);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let ctx = ViewContext {
-        signed_in: reader.id().is_some(),
-        now,
-    };
+    let ctx = ViewContext::of(reader.0.as_ref(), now);
     let next_cursor = match (more, rows.last()) {
         (true, Some(last)) => {
             let pid = last.comment.prediction.prediction_id.unwrap_or(0);

@@ -1,0 +1,138 @@
+//! Moderation queries and the rule of who may act against whom.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::auth::role::{stored_role, Role};
+use crate::auth::AuthUser;
+use crate::comments::queries::{self as comments, CommentForWrite};
+use crate::db::schema::{comments as comments_table, users};
+use crate::error::ApiError;
+
+/// A moderator cannot act against a moderator or an admin, and an admin not against another
+/// admin: the tools cannot be turned against those who hold them. Acting on oneself is allowed
+/// only where `self_allowed` (a moderator may remove their own comment, nobody bans themselves).
+pub fn ensure_can_act(
+    actor: &AuthUser,
+    target_id: i64,
+    target_role: Role,
+    self_allowed: bool,
+) -> Result<(), ApiError> {
+    if actor.id == target_id {
+        return if self_allowed {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("you cannot do this to yourself"))
+        };
+    }
+    let allowed = match actor.role {
+        Role::Admin => target_role != Role::Admin,
+        Role::Moderator => target_role == Role::Reader,
+        Role::Reader => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "moderators cannot act against moderators or admins, nor admins against admins",
+        ))
+    }
+}
+
+/// The role of a user.
+pub async fn role_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Role> {
+    users::table
+        .find(user_id)
+        .select(users::role)
+        .first::<String>(conn)
+        .await
+        .map(|r| stored_role(&r))
+}
+
+/// Removes a live comment (the caller has locked its chain): counters drop as for a deletion.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    comment: &CommentForWrite,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(comments_table::table.find(comment.id))
+        .set((
+            comments_table::state.eq("removed"),
+            comments_table::removal_reason.eq(reason),
+            comments_table::removed_at.eq(now),
+            comments_table::pinned_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    comments::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
+    comments::count_in_article(conn, comment.article_id, -1).await
+}
+
+/// Restores a removed comment (the caller has locked its chain).
+pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) -> QueryResult<()> {
+    diesel::update(comments_table::table.find(comment.id))
+        .set((
+            comments_table::state.eq("visible"),
+            comments_table::removal_reason.eq(None::<String>),
+            comments_table::removed_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    comments::count_in_ancestors(conn, &comment.ancestors(), 1).await?;
+    comments::count_in_article(conn, comment.article_id, 1).await
+}
+
+/// Locks the chain of a comment and removes it if it is live; returns whether it was.
+pub async fn remove_if_live(
+    conn: &mut AsyncPgConnection,
+    comment: &CommentForWrite,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let state = comments::lock_chain(conn, &comment.chain()).await?;
+    if state.as_deref() != Some("visible") {
+        return Ok(false);
+    }
+    remove(conn, comment, reason, now).await?;
+    Ok(true)
+}
+
+/// Ids of a user's live comments (for a ban that removes their content).
+pub async fn live_comment_ids(
+    conn: &mut AsyncPgConnection,
+    author_id: i64,
+) -> QueryResult<Vec<i64>> {
+    comments_table::table
+        .filter(comments_table::author_id.eq(author_id))
+        .filter(comments_table::state.eq("visible"))
+        .order(comments_table::id.asc())
+        .select(comments_table::id)
+        .load(conn)
+        .await
+}
+
+/// A ban to store: since, until (None: permanent), why.
+pub type NewBan<'a> = (DateTime<Utc>, Option<DateTime<Utc>>, &'a str);
+
+/// Sets or clears a ban.
+pub async fn set_ban(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    ban: Option<NewBan<'_>>,
+) -> QueryResult<()> {
+    let (at, until, reason) = match ban {
+        Some((at, until, reason)) => (Some(at), until, Some(reason.to_owned())),
+        None => (None, None, None),
+    };
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::banned_at.eq(at),
+            users::banned_until.eq(until),
+            users::ban_reason.eq(reason),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
