@@ -21,7 +21,7 @@ article_id=$(psql "$DATABASE_URL" -qAt -c "SELECT id FROM articles WHERE slug = 
 author_id=$(psql "$DATABASE_URL" -qAt -c "SELECT id FROM users WHERE username = 'bench_author'")
 hot=$(psql "$DATABASE_URL" -qAt -c "INSERT INTO comments (article_id, author_id, path, depth, body, body_html, created_at) VALUES ($article_id, $author_id, '{}', 0, 'hot', '<p>hot</p>', now()) RETURNING id" | head -1)
 echo "$hot" > "$OUT/hot-comment.txt"
-psql "$DATABASE_URL" -qAt -c "SELECT id FROM comments WHERE article_id = $article_id AND id <> $hot" > "$OUT/all-comments.txt"
+psql "$DATABASE_URL" -qAt -c "SELECT id FROM comments WHERE article_id = $article_id AND id <> $hot ORDER BY id" > "$OUT/all-comments.txt"
 "$BIN" bench-tokens --prefix load_7_ --count 1000 > "$OUT/tokens.txt"
 first_user=$(head -1 "$OUT/tokens.txt" | cut -d' ' -f1)
 

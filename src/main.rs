@@ -315,10 +315,14 @@ async fn bench_sql(
     let (article_id, _, _) = hindsight::articles::queries::find_live_id(&mut conn, article)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?;
+    // The page is two statements: which ids, then their rows.
+    let ids =
+        hindsight::comments::thread::first_page_ids(&mut conn, article_id, sort, shape).await?;
     println!(
         "{};",
         hindsight::comments::thread::tree_sql_literal(article_id, sort, shape)
     );
+    println!("{};", hindsight::comments::thread::rows_sql_literal(&ids));
     Ok(())
 }
 

@@ -295,9 +295,8 @@ pub async fn me(
     user: AuthUser,
 ) -> Result<web::Json<Account>, ApiError> {
     let mut conn = state.pool.get().await?;
-    Ok(web::Json(
-        queries::find_by_id(&mut conn, user.id).await?.into(),
-    ))
+    let row = queries::find_by_id(&mut conn, user.id).await?;
+    Ok(web::Json(Account::at(row, state.clock.now())))
 }
 
 /// Change display name and bio (absent: unchanged; `null` or empty: cleared).
@@ -338,11 +337,8 @@ pub async fn update_me(
         bio: bio.map(Option::flatten),
     };
     let mut conn = state.pool.get().await?;
-    Ok(web::Json(
-        queries::update_profile(&mut conn, user.id, changes)
-            .await?
-            .into(),
-    ))
+    let row = queries::update_profile(&mut conn, user.id, changes).await?;
+    Ok(web::Json(Account::at(row, state.clock.now())))
 }
 
 /// Change the password: every refresh token and every outstanding access token stops working.

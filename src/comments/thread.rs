@@ -156,6 +156,31 @@ pub fn tree_sql_literal(article_id: i64, sort: Sort, shape: TreeShape) -> String
         .replace("$1", &article_id.to_string())
 }
 
+/// The rows statement for these ids with its parameters written in (`hindsight bench-sql`).
+pub fn rows_sql_literal(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} WHERE c.id = ANY($1)")
+        .replace("{viewer}", "0")
+        .replace("$1", &format!("'{{{}}}'::bigint[]", list.join(",")))
+}
+
+/// The ids (in page order) of an article's first tree page.
+pub async fn first_page_ids(
+    conn: &mut AsyncPgConnection,
+    article_id: i64,
+    sort: Sort,
+    shape: TreeShape,
+) -> diesel::QueryResult<Vec<i64>> {
+    let slots: Vec<Slot> = diesel::sql_query(tree_sql_literal(article_id, sort, shape))
+        .load(conn)
+        .await?;
+    Ok(slots
+        .into_iter()
+        .filter(|s| !s.extra)
+        .map(|s| s.id)
+        .collect())
+}
+
 /// Fetches one tree page.
 pub async fn tree_page(
     conn: &mut AsyncPgConnection,

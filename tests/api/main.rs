@@ -4,6 +4,7 @@ mod accounts;
 mod articles;
 mod content;
 mod helpers;
+mod moderation;
 mod platform;
 mod predictions;
 mod threads;
