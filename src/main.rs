@@ -55,6 +55,22 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Load data for the prediction views benchmark: users, resolved predictions with scored
+    /// forecasts, and one open prediction with 1,000 forecasts.
+    SeedPredictions {
+        /// Generated users.
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        /// Resolved predictions.
+        #[arg(long, default_value_t = 10000)]
+        predictions: usize,
+        /// Scored forecasts in all.
+        #[arg(long, default_value_t = 200000)]
+        forecasts: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 3)]
+        seed: u64,
+    },
     /// Print the SQL of an article's first tree page, parameters filled in (for pgbench).
     BenchSql {
         /// Slug of the article.
@@ -128,6 +144,12 @@ async fn main() -> ExitCode {
             seed,
         } => seed_load(&settings, &article, comments, users, seed).await,
         Command::BenchTokens { prefix, count } => bench_tokens(&settings, &prefix, count).await,
+        Command::SeedPredictions {
+            users,
+            predictions,
+            forecasts,
+            seed,
+        } => seed_predictions(&settings, users, predictions, forecasts, seed).await,
         Command::BenchSql {
             article,
             limit,
@@ -329,4 +351,31 @@ async fn bench_sql(
 fn parse_sort(raw: &str) -> anyhow::Result<Sort> {
     serde_json::from_value(serde_json::Value::from(raw))
         .map_err(|_| anyhow::anyhow!("unknown sort {raw}"))
+}
+
+async fn seed_predictions(
+    settings: &Settings,
+    users: usize,
+    predictions: usize,
+    forecasts: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let mut conn = connect(settings).await?;
+    let started = std::time::Instant::now();
+    let outcome = content::forecasts_load::seed_forecasts(
+        &mut conn,
+        users,
+        predictions,
+        forecasts,
+        seed,
+        Clock::system().now(),
+    )
+    .await?;
+    println!(
+        "scored {} forecasts in {:.1} s; open prediction with 1,000 forecasts: {}",
+        outcome.forecasts,
+        started.elapsed().as_secs_f64(),
+        outcome.open_prediction
+    );
+    Ok(())
 }

@@ -138,7 +138,8 @@ fn path_literal(planned: &[Planned], index: usize) -> String {
     format!("{{{}}}", parts.join(","))
 }
 
-async fn create_users(
+/// Creates `count` load-test users named `load_<seed>_<i>` (or finds them from an earlier run).
+pub async fn create_users(
     conn: &mut AsyncPgConnection,
     count: usize,
     seed: u64,

@@ -2,5 +2,6 @@
 //! user sees first (`seed-demo`), and bulk load data for benchmarks (`seed-load`).
 
 pub mod demo;
+pub mod forecasts_load;
 pub mod import;
 pub mod load;

@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(resolve)
         .service(get_prediction)
         .service(list_predictions)
-        .service(track_record);
+        .service(track_record)
+        .configure(super::views::configure);
 }
 
 /// Checks a new prediction (fields named `prediction.…`).

@@ -6,6 +6,7 @@ mod content;
 mod helpers;
 mod moderation;
 mod platform;
+mod prediction_views;
 mod predictions;
 mod threads;
 mod votes;
