@@ -49,9 +49,11 @@ start_server() {
     exit 1
 }
 
-# wrk_run NAME CONNECTIONS URL: prints "name conns req/s p50_ms p99_ms"
+# wrk_run NAME CONNECTIONS URL: prints "name conns req/s p50_ms p99_ms" (after a 2 s warm-up
+# that opens the connections and prepares the statements).
 wrk_run() {
     local name=$1 conns=$2 url=$3 threads=$(( $2 < 2 ? 1 : 2 ))
+    wrk -t"$threads" -c"$conns" -d2s "$url" > /dev/null
     wrk -t"$threads" -c"$conns" -d"$DURATION" --latency "$url" > "$OUT/$name-c$conns.txt"
     echo "$name $conns $(python3 bench/wrk_summary.py "$OUT/$name-c$conns.txt")"
 }
