@@ -200,22 +200,28 @@ async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Re
     migrate_quietly(settings).await?;
     let pool = db::build_pool(settings)?;
     let mut conn = pool.get().await?;
-    let user = hindsight::accounts::queries::set_role(&mut conn, username, role.as_str())
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
-    let reason = format!("role set to {role} (command line)");
-    hindsight::predictions::queries::log_action(
-        &mut conn,
-        hindsight::predictions::queries::ModAction {
-            moderator_id: None,
-            action: "change_role",
-            target_user_id: Some(user.id),
-            reason: Some(&reason),
-            ..Default::default()
-        },
-        Clock::system().now(),
-    )
-    .await?;
+    let now = Clock::system().now();
+    let user = conn
+        .transaction(async |conn| {
+            let user = hindsight::accounts::queries::set_role(conn, username, role.as_str())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+            let reason = format!("role set to {role} (command line)");
+            hindsight::predictions::queries::log_action(
+                conn,
+                hindsight::predictions::queries::ModAction {
+                    moderator_id: None,
+                    action: "change_role",
+                    target_user_id: Some(user.id),
+                    reason: Some(&reason),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+            Ok::<_, anyhow::Error>(user)
+        })
+        .await?;
     println!("{} is now {role}", user.username);
     Ok(())
 }

@@ -85,7 +85,14 @@ impl Modify for ResponsesAlwaysComplete {
         description = "Comment sections for a news-analysis site: articles, threaded comments, predictions with scored forecasts, votes and moderation. Errors are RFC 9457 problem+json documents.",
         license(name = "MIT", identifier = "MIT")
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::comments::sort::Sort,
+        crate::predictions::routes::PredictionSort,
+        crate::predictions::routes::StatusFilter,
+        crate::moderation::reports::ReportStatus,
+    )),
     modifiers(&BearerScheme),
     tags(
         (name = "operations", description = "Health and readiness"),
@@ -114,4 +121,24 @@ pub fn yaml() -> anyhow::Result<String> {
     document()
         .to_yaml()
         .map_err(|e| anyhow::anyhow!("rendering the OpenAPI document: {e}"))
+}
+
+/// The rendered YAML, computed once at startup.
+pub struct OpenApiYaml(pub String);
+
+/// `GET /api/v1/openapi.yaml` (the JSON is served by the Swagger UI service at
+/// `/api/v1/openapi.json`).
+#[actix_web::get("/api/v1/openapi.yaml")]
+pub async fn serve_yaml(yaml: actix_web::web::Data<OpenApiYaml>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(yaml.0.clone())
+}
+
+/// `/docs` without the trailing slash leads to the interactive docs.
+#[actix_web::get("/docs")]
+pub async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Found()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }

@@ -122,7 +122,13 @@ impl Application {
             settings: settings.clone(),
             clock,
         });
-        let known_routes = web::Data::new(KnownRoutes::from_openapi(&crate::openapi::document()));
+        let document = crate::openapi::document();
+        let known_routes = web::Data::new(KnownRoutes::from_openapi(&document));
+        let yaml = web::Data::new(crate::openapi::OpenApiYaml(
+            document
+                .to_yaml()
+                .map_err(|e| anyhow::anyhow!("rendering the OpenAPI document: {e}"))?,
+        ));
         let origins = Arc::new(settings.cors_origins.clone());
         let hot_refresh =
             spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
@@ -137,6 +143,13 @@ impl Application {
                 .wrap(TracingLogger::<HindsightRootSpan>::new())
                 .wrap(from_fn(move |req, next| cors(origins.clone(), req, next)))
                 .wrap(from_fn(request_id_and_access_log))
+                .app_data(yaml.clone())
+                .service(
+                    utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                        .url("/api/v1/openapi.json", document.clone()),
+                )
+                .service(crate::openapi::serve_yaml)
+                .service(crate::openapi::docs_redirect)
                 .into_utoipa_app()
                 .configure(routes)
                 .default_service(web::to(not_found_or_method_not_allowed))

@@ -15,6 +15,8 @@ ALTER TABLE comments
     ADD COLUMN open_report_count  INTEGER NOT NULL DEFAULT 0;
 
 CREATE INDEX comments_pinned_idx ON comments (article_id, pinned_at) WHERE pinned_at IS NOT NULL;
+-- Counting placeholder children (removed, or deleted with live replies) per parent.
+CREATE INDEX comments_not_live_idx ON comments (parent_id) WHERE state <> 'visible';
 -- The report queue: most reported first, an index scan.
 CREATE INDEX comments_reported_idx ON comments (open_report_count DESC, id DESC) WHERE open_report_count > 0;
 

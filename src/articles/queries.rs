@@ -168,3 +168,12 @@ pub async fn public_user(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<P
         .await
         .map(author_of)
 }
+
+/// Why an article's thread is locked.
+pub async fn lock_reason(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<String>> {
+    articles::table
+        .find(id)
+        .select(articles::lock_reason)
+        .first(conn)
+        .await
+}

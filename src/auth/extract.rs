@@ -101,6 +101,7 @@ impl FromRequest for Moderator {
         Box::pin(async move {
             let user = user.await?;
             if user.role.is_moderator() {
+                user.ensure_can_contribute()?;
                 Ok(Self(user))
             } else {
                 Err(ApiError::forbidden(

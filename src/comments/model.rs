@@ -17,7 +17,8 @@ pub const COMMENT_COLUMNS: &str = "\
     c.author_id, u.username AS author_username, u.display_name AS author_display_name, \
     c.body, c.body_html, c.state, c.created_at, c.edited_at, c.reply_count, c.descendant_count, \
     (SELECT count(*) FROM comments p \
-      WHERE p.parent_id = c.id AND p.state <> 'visible' AND p.descendant_count > 0) AS placeholder_children, \
+      WHERE p.parent_id = c.id AND p.state <> 'visible' \
+        AND (p.state = 'removed' OR p.descendant_count > 0)) AS placeholder_children, \
     c.upvotes, c.downvotes, c.score, c.rank_best, c.rank_controversial, c.rank_hot, \
     coalesce(v.value, 0)::smallint AS my_vote, \
     us.scored_forecasts AS author_scored_forecasts, us.brier_sum AS author_brier_sum, \
@@ -44,8 +45,9 @@ pub fn with_viewer(sql: &str, placeholder: usize) -> String {
     sql.replace("{viewer}", &format!("${placeholder}"))
 }
 
-/// Listed: live, or a placeholder for live descendants.
-pub const LISTED: &str = "(c.state = 'visible' OR c.descendant_count > 0)";
+/// Listed: live, removed (a removed comment always stays as a placeholder), or deleted with
+/// live descendants.
+pub const LISTED: &str = "(c.state <> 'deleted' OR c.descendant_count > 0)";
 
 /// One comment as read from the database.
 #[derive(Debug, Clone, QueryableByName)]

@@ -156,17 +156,32 @@ pub async fn count_in_article(
     article_id: i64,
     delta: i64,
 ) -> QueryResult<()> {
-    diesel::update(articles::table.find(article_id))
-        .set(articles::comment_count.eq(articles::comment_count + delta))
-        .execute(conn)
+    count_in_locked_article(conn, article_id, delta)
         .await
         .map(|_| ())
 }
 
-/// Sets a comment's state.
+/// Adds `delta` live comments and answers the article's lock state, read under the row lock
+/// the update takes (so a comment cannot slip in after a thread lock commits).
+pub async fn count_in_locked_article(
+    conn: &mut AsyncPgConnection,
+    article_id: i64,
+    delta: i64,
+) -> QueryResult<(bool, Option<String>)> {
+    diesel::update(articles::table.find(article_id))
+        .set(articles::comment_count.eq(articles::comment_count + delta))
+        .returning((articles::locked, articles::lock_reason))
+        .get_result(conn)
+        .await
+}
+
+/// Sets a comment's state (a comment that is no longer live loses its pin).
 pub async fn set_state(conn: &mut AsyncPgConnection, id: i64, state: &str) -> QueryResult<()> {
     diesel::update(comments::table.find(id))
-        .set(comments::state.eq(state))
+        .set((
+            comments::state.eq(state),
+            comments::pinned_at.eq(None::<DateTime<Utc>>),
+        ))
         .execute(conn)
         .await
         .map(|_| ())

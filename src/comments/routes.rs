@@ -231,10 +231,11 @@ pub async fn create_comment(
 /// A page of an article's thread: top-level comments with nested replies.
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), TreeQuery),
     responses(
         (status = 200, description = "A page of the tree", body = Page<CommentView>),
-        NotFound, Invalid, Unavailable
+        Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/articles/{slug}/comments")]
@@ -271,10 +272,11 @@ pub async fn article_thread(
 /// moderation.
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), FlatQuery),
     responses(
         (status = 200, description = "A page of comments", body = Page<CommentView>),
-        NotFound, Invalid, Unavailable
+        Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/articles/{slug}/comments/flat")]
@@ -334,10 +336,11 @@ fn page_of<T>(
 /// One comment (a deleted one answers as its placeholder).
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Comment id")),
     responses(
         (status = 200, description = "The comment, without replies", body = CommentView),
-        NotFound, Unavailable
+        Unauthorized, NotFound, Unavailable
     )
 )]
 #[get("/comments/{id}")]
@@ -352,10 +355,11 @@ pub async fn get_comment(
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Comment id"), TreeQuery),
     responses(
         (status = 200, description = "A page of direct replies with their replies nested", body = Page<CommentView>),
-        NotFound, Invalid, Unavailable
+        Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/comments/{id}/replies")]
@@ -437,7 +441,8 @@ pub async fn update_comment(
             return Err(ApiError::forbidden("only the author may edit a comment"));
         }
         if comment.article_locked {
-            return Err(thread_locked(None));
+            let reason = crate::articles::queries::lock_reason(conn, comment.article_id).await?;
+            return Err(thread_locked(reason));
         }
         let state = queries::lock_chain(conn, &[id]).await?;
         if state.as_deref() != Some("visible") {
@@ -464,6 +469,12 @@ pub async fn update_comment(
                     "a prediction can only be made when the comment is posted",
                 ));
             };
+            if locked.outcome.is_some() || now >= locked.resolves_at {
+                return Err(ApiError::conflict(
+                    "prediction-closed",
+                    "the prediction is closed; its terms are fixed",
+                ));
+            }
             if locked.other_forecasters > 0 {
                 return Err(ApiError::conflict(
                     "prediction-has-forecasts",
@@ -566,7 +577,9 @@ pub async fn delete_comment(
                 queries::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
                 queries::count_in_article(conn, comment.article_id, -1).await?;
             }
-            Some("removed") => queries::set_state(conn, id, "deleted").await?,
+            // A removed comment stays removed: its author cannot lift a moderator's decision
+            // (or un-hide its prediction) by deleting it.
+            Some("removed") => {}
             _ => {}
         }
         Ok::<_, ApiError>(())
@@ -621,10 +634,11 @@ pub async fn comment_edits(
 /// A user's comments, newest first, each with its article (deleted and removed ones left out).
 #[utoipa::path(
     tag = "comments",
+    security((), ("bearer" = [])),
     params(("username" = String, Path, description = "Username, any case"), HistoryQuery),
     responses(
         (status = 200, description = "A page of the user's comments", body = Page<UserCommentView>),
-        NotFound, Invalid, Unavailable
+        Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/users/{username}/comments")]

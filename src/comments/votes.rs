@@ -159,7 +159,7 @@ pub async fn refresh_hot(
                     WHERE created_at > $1 - interval '7 days' \
                       AND abs(rank_hot - hindsight_hot(score, created_at, $1)) \
                           > 0.005 * hindsight_hot(score, created_at, $1) \
-                    LIMIT 2000)",
+                    ORDER BY id LIMIT 2000 FOR UPDATE SKIP LOCKED)",
             )
             .bind::<Timestamptz, _>(now),
         )

@@ -27,7 +27,10 @@ pub async fn create_comment(
                 .await?;
         }
         queries::count_in_ancestors(conn, &path, 1).await?;
-        queries::count_in_article(conn, article_id, 1).await?;
+        let (locked, reason) = queries::count_in_locked_article(conn, article_id, 1).await?;
+        if locked {
+            return Err(crate::comments::routes::thread_locked(reason));
+        }
         Ok(id)
     })
     .await

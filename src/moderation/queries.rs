@@ -99,6 +99,39 @@ pub async fn remove_if_live(
     Ok(true)
 }
 
+/// Removes every live comment of a user. All their chains are locked first, in one ascending
+/// pass, before any article row is touched, keeping the lock order (comments, then articles).
+pub async fn remove_all(
+    conn: &mut AsyncPgConnection,
+    author_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let mut targets = Vec::new();
+    for id in live_comment_ids(conn, author_id).await? {
+        if let Some(comment) = comments::find_for_write(conn, id).await? {
+            targets.push(comment);
+        }
+    }
+    let mut chain: Vec<i64> = targets.iter().flat_map(CommentForWrite::chain).collect();
+    chain.sort_unstable();
+    chain.dedup();
+    comments::lock_chain(conn, &chain).await?;
+    let mut removed = 0;
+    for comment in &targets {
+        let state: String = comments_table::table
+            .find(comment.id)
+            .select(comments_table::state)
+            .first(conn)
+            .await?;
+        if state == "visible" {
+            remove(conn, comment, reason, now).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Ids of a user's live comments (for a ban that removes their content).
 pub async fn live_comment_ids(
     conn: &mut AsyncPgConnection,

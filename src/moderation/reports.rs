@@ -301,6 +301,8 @@ pub async fn list_reports(
     match status {
         ReportStatus::Open => {
             let mut q = comments_table::table
+                .inner_join(crate::db::schema::articles::table)
+                .filter(crate::db::schema::articles::deleted_at.is_null())
                 .filter(comments_table::open_report_count.gt(0))
                 .order((
                     comments_table::open_report_count.desc(),
@@ -335,7 +337,9 @@ pub async fn list_reports(
             let ids: Vec<i64> = page.iter().map(|p| p.0).collect();
             let rows = load_reports(&mut conn, &ids, None).await?;
             for id in ids {
-                let view = moderator_view(&mut conn, id, &user, now).await?;
+                let Ok(view) = moderator_view(&mut conn, id, &user, now).await else {
+                    continue;
+                };
                 if let Some(g) = group(view, rows.iter().filter(|r| r.1 == id).collect(), None) {
                     items.push(g);
                 }
@@ -400,7 +404,10 @@ pub async fn list_reports(
             let comment_ids: Vec<i64> = page.iter().map(|r| r.1).collect();
             let rows = load_reports(&mut conn, &comment_ids, Some(&resolution_ids)).await?;
             for r in page {
-                let view = moderator_view(&mut conn, r.1, &user, now).await?;
+                // A resolution whose article was deleted since is left out of the list.
+                let Ok(view) = moderator_view(&mut conn, r.1, &user, now).await else {
+                    continue;
+                };
                 let resolution = ReportResolutionView {
                     action: r.2,
                     reason: r.3,

@@ -181,7 +181,7 @@ pub async fn restore_comment(
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(&user, comment.author_id, role, true)?;
+        ensure_can_act(&user, comment.author_id, role, false)?;
         let current = comments::lock_chain(conn, &comment.chain()).await?;
         if current.as_deref() != Some("removed") {
             return Err(ApiError::conflict(
@@ -309,7 +309,9 @@ pub async fn pin_comment(
                 "only top-level comments can be pinned",
             ));
         }
-        // The article row serialises pins, so two moderators cannot both pin a fourth.
+        // Lock order: the comment, then the article; the article row serialises pins, so two
+        // moderators cannot both pin a fourth.
+        let current = comments::lock_chain(conn, &[id]).await?;
         articles::table
             .find(comment.article_id)
             .select(articles::id)
@@ -317,8 +319,7 @@ pub async fn pin_comment(
             .first::<i64>(conn)
             .await?;
         if body.pinned {
-            let state = comments::lock_chain(conn, &[id]).await?;
-            if state.as_deref() != Some("visible") {
+            if current.as_deref() != Some("visible") {
                 return Err(ApiError::conflict(
                     "comment-not-live",
                     "the comment is deleted or removed",
@@ -425,14 +426,11 @@ pub async fn ban_user(
             crate::auth::role::stored_role(&target.role),
             false,
         )?;
-        queries::set_ban(conn, target.id, Some((now, body.expires_at, &reason))).await?;
         if body.remove_content {
-            for comment_id in queries::live_comment_ids(conn, target.id).await? {
-                if let Some(comment) = comments::find_for_write(conn, comment_id).await? {
-                    queries::remove_if_live(conn, &comment, &reason, now).await?;
-                }
-            }
+            queries::remove_all(conn, target.id, &reason, now).await?;
         }
+        // The user row last: the lock order is comments, articles, users.
+        queries::set_ban(conn, target.id, Some((now, body.expires_at, &reason))).await?;
         log_action(
             conn,
             ModAction {

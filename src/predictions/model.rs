@@ -209,8 +209,8 @@ pub struct PredictionSummary {
     pub comment_id: i64,
     /// Its article.
     pub article: ArticleRef,
-    /// Its author.
-    pub author: PublicUser,
+    /// Its author; null while the comment is deleted or removed (as on the comment itself).
+    pub author: Option<PublicUser>,
 }
 
 /// `GET /users/{username}/track-record`.

@@ -205,13 +205,14 @@ pub async fn resolve(
     let evidence_url = errors.check(check_evidence(body.evidence_url)).flatten();
     errors.finish()?;
     let id = *id;
-    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let comment_id = conn
         .transaction(async |conn| {
             let prediction = queries::lock(conn, id)
                 .await?
                 .ok_or_else(|| prediction_not_found(id))?;
+            // The clock is read under the lock: every forecast committed before it is older.
+            let now = state.clock.now();
             if prediction.author_id == user.id {
                 return Err(ApiError::forbidden("nobody resolves their own prediction"));
             }
@@ -238,7 +239,7 @@ pub async fn resolve(
             Ok(prediction.comment_id)
         })
         .await?;
-    let ctx = ViewContext::of(Some(&user), now);
+    let ctx = ViewContext::of(Some(&user), state.clock.now());
     let row = find_comment(&mut conn, comment_id, Some(user.id))
         .await?
         .ok_or_else(|| prediction_not_found(id))?;
@@ -445,7 +446,11 @@ pub async fn list_predictions(
         .bind::<BigInt, _>(reader.id().unwrap_or(0));
     if let Some(cursor) = &cursor {
         let key = match sort {
-            PredictionSort::MostForecasts => cursor.key.as_i64().map(|v| v.to_string()),
+            PredictionSort::MostForecasts => cursor
+                .key
+                .as_i64()
+                .and_then(|v| i32::try_from(v).ok())
+                .map(|v| v.to_string()),
             _ => pagination::cursor_time(&cursor.key).map(|t| t.to_rfc3339()),
         }
         .ok_or_else(|| ApiError::invalid("cursor", "invalid_cursor", "not a valid cursor"))?;
@@ -491,14 +496,14 @@ pub async fn list_predictions(
                 username: row.prediction_author_username,
                 display_name: row.prediction_author_display_name,
             };
-            CommentView::from_row(row.comment, &ctx)
-                .prediction
-                .map(|prediction| PredictionSummary {
-                    prediction,
-                    comment_id,
-                    article,
-                    author,
-                })
+            let view = CommentView::from_row(row.comment, &ctx);
+            let author = view.author.is_some().then_some(author);
+            view.prediction.map(|prediction| PredictionSummary {
+                prediction,
+                comment_id,
+                article,
+                author,
+            })
         })
         .collect();
     Ok(web::Json(Page { items, next_cursor }))

@@ -326,14 +326,15 @@ pub async fn leaderboard(
         )));
     };
     let mut conn = state.pool.get().await?;
+    let mut article_id: Option<i64> = None;
     let scope = if let Some(slug) = &query.article {
-        let (article_id, _, _) = crate::articles::queries::find_live_id(&mut conn, slug)
+        let (id, _, _) = crate::articles::queries::find_live_id(&mut conn, slug)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("article {slug}")))?;
-        format!(
-            "SELECT user_id, scored_forecasts::bigint AS scored, brier_sum, relative_brier_sum \
-             FROM user_article_scores WHERE article_id = {article_id}"
-        )
+        article_id = Some(id);
+        "SELECT user_id, scored_forecasts::bigint AS scored, brier_sum, relative_brier_sum \
+         FROM user_article_scores WHERE article_id = $7"
+            .to_owned()
     } else if query.tag.is_some() {
         "SELECT s.user_id, sum(s.scored_forecasts)::bigint AS scored, sum(s.brier_sum) AS brier_sum, \
                 sum(s.relative_brier_sum) AS relative_brier_sum \
@@ -380,6 +381,13 @@ pub async fn leaderboard(
             .bind::<BigInt, _>(neg)
             .bind::<Text, _>(name.to_owned());
     }
+    if cursor.is_none() {
+        q = q
+            .bind::<Double, _>(0.0)
+            .bind::<BigInt, _>(0)
+            .bind::<Text, _>(String::new());
+    }
+    q = q.bind::<Nullable<BigInt>, _>(article_id);
     let mut rows: Vec<BoardRow> = cached(q).load(&mut conn).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(0);
     rows.truncate(usize::try_from(limit).unwrap_or(0));

@@ -923,3 +923,229 @@ async fn a_removed_prediction_is_hidden_from_readers_and_takes_no_forecasts() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_author_cannot_undo_a_removal_and_a_moderator_cannot_restore_their_own_comment() {
+    let b = board().await;
+    let comment = json_with_status(
+        b.app
+            .post_as(
+                &b.reader.token,
+                &format!("/api/v1/articles/{}/comments", b.slug),
+                &json!({
+        "body": "call", "prediction": {"claim": "A claim that gets removed", "probability": 0.5,
+        "resolves_at": (b.app.clock.now() + chrono::Duration::days(3)).to_rfc3339()}}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let id = comment["id"].as_i64().expect("id");
+    json_with_status(
+        b.send(
+            Some(&b.moderator),
+            Method::POST,
+            &format!("/api/v1/comments/{id}/removal"),
+            Some(json!({"reason": "Rule 1"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        b.send(
+            Some(&b.reader),
+            Method::DELETE,
+            &format!("/api/v1/comments/{id}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let public = b.app.get_json(&format!("/api/v1/comments/{id}")).await;
+    assert_eq!(public["removed"], true, "still removed");
+    assert_eq!(public["prediction"]["claim"], Value::Null, "still hidden");
+    let listed = b.app.get_json("/api/v1/predictions").await;
+    assert_eq!(
+        listed["items"][0]["author"],
+        Value::Null,
+        "the list hides the author too"
+    );
+    assert_eq!(listed["items"][0]["claim"], Value::Null);
+    // A removed leaf stays in the tree as a placeholder.
+    let tree = b
+        .app
+        .get_json(&format!("/api/v1/articles/{}/comments", b.slug))
+        .await;
+    assert_eq!(ids(&tree["items"]), vec![id]);
+
+    let own = b
+        .app
+        .comment_id(&b.moderator, &b.slug, "mine, removed by an admin", None)
+        .await;
+    json_with_status(
+        b.send(
+            Some(&b.admin),
+            Method::POST,
+            &format!("/api/v1/comments/{own}/removal"),
+            Some(json!({"reason": "Admin call"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_problem(
+        b.send(
+            Some(&b.moderator),
+            Method::DELETE,
+            &format!("/api/v1/comments/{own}/removal"),
+            None,
+        )
+        .await,
+        403,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_report_queue_survives_a_deleted_article_and_the_cli_logs_role_changes() {
+    let b = board().await;
+    let other_slug = b.app.create_article(&b.admin, "Doomed article", &[]).await;
+    let doomed = b
+        .app
+        .comment_id(&b.other, &other_slug, "reported then gone", None)
+        .await;
+    let kept = b
+        .app
+        .comment_id(&b.other, &b.slug, "reported and kept", None)
+        .await;
+    for id in [doomed, kept] {
+        json_with_status(
+            b.app
+                .post_as(
+                    &b.reader.token,
+                    &format!("/api/v1/comments/{id}/reports"),
+                    &json!({"reason": "spam"}),
+                )
+                .await,
+            201,
+        )
+        .await;
+    }
+    assert_eq!(
+        b.send(
+            Some(&b.admin),
+            Method::DELETE,
+            &format!("/api/v1/articles/{other_slug}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let open = json_with_status(
+        b.send(Some(&b.moderator), Method::GET, "/api/v1/reports", None)
+            .await,
+        200,
+    )
+    .await;
+    let groups: Vec<i64> = open["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|g| g["comment"]["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(groups, vec![kept]);
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .args(["set-role", "other_reader", "moderator"])
+        .env("DATABASE_URL", database_url(&b.app.database))
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let log = b.app.get_json("/api/v1/modlog?action=change_role").await;
+    assert_eq!(log["items"][0]["user"]["username"], "other_reader");
+    assert_eq!(b.app.count("SELECT count(*) AS count FROM mod_actions WHERE action = 'change_role' AND moderator_id IS NULL").await, 1);
+}
+
+#[tokio::test]
+async fn a_banned_moderator_loses_moderation_powers() {
+    let b = board().await;
+    let comment = b
+        .app
+        .comment_id(&b.reader, &b.slug, "a comment", None)
+        .await;
+    assert_eq!(
+        b.send(
+            Some(&b.admin),
+            Method::POST,
+            "/api/v1/users/mod_one/ban",
+            Some(json!({"reason": "Abuse of powers"}))
+        )
+        .await
+        .status(),
+        204
+    );
+    let refused = assert_problem(
+        b.send(
+            Some(&b.moderator),
+            Method::POST,
+            &format!("/api/v1/comments/{comment}/removal"),
+            Some(json!({"reason": "x"})),
+        )
+        .await,
+        403,
+    )
+    .await;
+    assert_eq!(refused["type"], "/problems/banned");
+}
+
+#[tokio::test]
+async fn moderation_routes_need_a_token_and_a_moderator() {
+    let b = board().await;
+    let comment = b.app.comment_id(&b.other, &b.slug, "target", None).await;
+    let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (
+            Method::DELETE,
+            format!("/api/v1/comments/{comment}/removal"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/articles/{}/lock", b.slug),
+            Some(json!({"locked": true, "reason": "x"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/comments/{comment}/pin"),
+            Some(json!({"pinned": true})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users/other_reader/ban".to_owned(),
+            Some(json!({"reason": "x"})),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/users/other_reader/ban".to_owned(),
+            None,
+        ),
+        (Method::GET, "/api/v1/reports".to_owned(), None),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{comment}/resolution"),
+            Some(json!({"action": "dismiss", "reason": "x"})),
+        ),
+    ];
+    for (method, path, body) in routes {
+        assert_problem(b.send(None, method.clone(), &path, body.clone()).await, 401).await;
+        assert_problem(b.send(Some(&b.reader), method, &path, body).await, 403).await;
+    }
+    assert_eq!(
+        b.app
+            .count("SELECT count(*) AS count FROM mod_actions")
+            .await,
+        0
+    );
+}
