@@ -234,7 +234,19 @@ pub async fn create_comment(
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), TreeQuery),
     responses(
-        (status = 200, description = "A page of the tree", body = Page<CommentView>),
+        (status = 200, description = "A page of the tree", body = Page<CommentView>, example = json!({
+            "items": [{
+                "id": 7, "article_slug": "xi-lee-summit-2026", "parent_id": null,
+                "author": {"id": 3, "username": "minji_demo", "display_name": "Min-ji (demo)", "track_record": null},
+                "body": "The investment figure is eye-catching.", "body_html": "<p>The investment figure is eye-catching.</p>\n",
+                "created_at": "2026-11-27T07:00:00Z", "edited_at": null, "depth": 0, "reply_count": 1,
+                "descendant_count": 1, "deleted": false, "removed": false, "more_replies": 0,
+                "upvotes": 4, "downvotes": 0, "score": 4, "my_vote": null, "prediction": null,
+                "pinned": false, "removal_reason": null,
+                "replies": []
+            }],
+            "next_cursor": null
+        })),
         Unauthorized, NotFound, Invalid, Unavailable
     )
 )]

@@ -98,7 +98,19 @@ fn read_json<T: DeserializeOwned + 'static>(
 }
 
 /// Parses a JSON document, classifying failures into 400 (syntax) and 422 (shape, with path).
+/// Every request body of this API is an object: serde would also build a struct from an array
+/// of its fields in order, which no client means, so anything else is refused.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+    {
+        return Err(ApiError::invalid(
+            "body",
+            "invalid_type",
+            "the body must be a JSON object",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -248,6 +260,12 @@ mod tests {
         let err =
             parse_json::<Outer>(br#"{"body":"x","prediction":{"claim":1}}"#).expect_err("mistyped");
         assert_eq!(field_of(err).0, "prediction.claim");
+    }
+
+    #[test]
+    fn only_objects_are_bodies() {
+        let err = parse_json::<Outer>(br#"["x", null]"#).expect_err("array");
+        assert_eq!(field_of(err), ("body".into(), "invalid_type".into()));
     }
 
     #[test]

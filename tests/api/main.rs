@@ -3,6 +3,7 @@
 mod accounts;
 mod articles;
 mod content;
+mod flow;
 mod helpers;
 mod moderation;
 mod platform;
