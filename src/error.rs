@@ -99,6 +99,8 @@ pub struct Problem {
 pub enum ApiError {
     /// 400: the body is not syntactically valid JSON.
     MalformedBody(String),
+    /// 414: the query string is longer than the service accepts.
+    UriTooLong,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
     /// 413: the body exceeds the limit of its route.
@@ -191,6 +193,7 @@ impl ApiError {
         match self {
             Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::UriTooLong => ("uri-too-long", "URI too long"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             Self::Validation(_) => ("validation", "Invalid request"),
             Self::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
@@ -208,6 +211,7 @@ impl ApiError {
         match self {
             Self::MalformedBody(d) => format!("the body is not valid JSON: {d}"),
             Self::UnsupportedMediaType => "send the body as application/json".to_owned(),
+            Self::UriTooLong => "the query string is longer than 4 KiB".to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("the body exceeds the limit of {limit} bytes")
             }
@@ -267,6 +271,7 @@ impl ResponseError for ApiError {
         match self {
             Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,

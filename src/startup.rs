@@ -141,6 +141,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_config_error))
                 .app_data(web::PathConfig::default().error_handler(path_config_error))
                 .wrap(TracingLogger::<HindsightRootSpan>::new())
+                .wrap(from_fn(crate::http::security::security_headers))
                 .wrap(from_fn(move |req, next| cors(origins.clone(), req, next)))
                 .wrap(from_fn(request_id_and_access_log))
                 .app_data(yaml.clone())

@@ -6,3 +6,4 @@ pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod problems;
+pub mod security;

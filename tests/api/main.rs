@@ -6,6 +6,7 @@ mod content;
 mod flow;
 mod helpers;
 mod moderation;
+mod operations;
 mod platform;
 mod prediction_views;
 mod predictions;

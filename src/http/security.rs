@@ -1,0 +1,39 @@
+//! Headers every response carries, and bounds on what a request may send before any handler
+//! runs: `X-Content-Type-Options: nosniff` everywhere; `Cache-Control: no-store` on every
+//! response to a request that carried a token and on every auth route (tokens and personal data
+//! must not sit in shared caches); query strings longer than 4 KiB are refused with a 414.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::error::ApiError;
+
+/// Longest query string accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 4 * 1024;
+
+/// The middleware.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let private = req.headers().contains_key(header::AUTHORIZATION)
+        || req.path().starts_with("/api/v1/auth/");
+    let mut response = if req.query_string().len() > MAX_QUERY_BYTES {
+        let refused: HttpResponse = ApiError::UriTooLong.error_response();
+        req.into_response(refused)
+    } else {
+        next.call(req).await?.map_into_boxed_body()
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}

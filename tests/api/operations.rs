@@ -1,0 +1,297 @@
+//! Operations: security headers, input bounds, graceful shutdown, database outages.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use reqwest::Method;
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn every_response_carries_nosniff_and_private_ones_no_store() {
+    let app = TestApp::spawn().await;
+    let user = app.register("header_user").await;
+    let public = app.get("/healthz").await;
+    assert_eq!(public.headers()["x-content-type-options"], "nosniff");
+    assert!(public.headers().get("cache-control").is_none());
+    let with_token = app.get_as(&user.token, "/api/v1/me").await;
+    assert_eq!(with_token.headers()["cache-control"], "no-store");
+    assert_eq!(with_token.headers()["x-content-type-options"], "nosniff");
+    let auth_route = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "x", "password": "y"}),
+        )
+        .await;
+    assert_eq!(auth_route.headers()["cache-control"], "no-store");
+    let problem = app.get("/api/v1/nowhere").await;
+    assert_eq!(problem.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn over_long_query_strings_are_refused() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(5_000);
+    let problem = assert_problem(app.get(&format!("/api/v1/articles?tag={long}")).await, 414).await;
+    assert_eq!(problem["type"], "/problems/uri-too-long");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
+    // The database of this test, migrated by a throwaway app, then served by the real binary.
+    let app = TestApp::spawn().await;
+    let user = app.register("shutdown_user").await;
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url(&app.database))
+        .env("HINDSIGHT_BIND", format!("127.0.0.1:{port}"))
+        .env("HINDSIGHT_JWT_SECRET", "")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the binary never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A token from the child itself (its clock is the system clock, not the test's).
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": "shutdown_user", "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["access_token"].as_str().expect("token").to_owned();
+    // Hold the user's row so the profile update waits on it.
+    let mut blocker = app.db().await;
+    blocker.batch_execute("BEGIN").await.expect("begin");
+    blocker
+        .batch_execute(&format!(
+            "SELECT id FROM users WHERE id = {} FOR UPDATE",
+            user.id
+        ))
+        .await
+        .expect("lock");
+    let request = tokio::spawn({
+        let (client, url, token) = (client.clone(), format!("{base}/api/v1/me"), token.clone());
+        async move {
+            client
+                .request(Method::PATCH, url)
+                .bearer_auth(token)
+                .json(&json!({"bio": "written during shutdown"}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }
+    });
+    let waiting = Instant::now();
+    loop {
+        let waiting_queries = app
+            .count("SELECT count(*) AS count FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"users\"%'")
+            .await;
+        if waiting_queries > 0 {
+            break;
+        }
+        assert!(
+            waiting.elapsed() < Duration::from_secs(10),
+            "the request never waited on the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    blocker.batch_execute("COMMIT").await.expect("release");
+    assert_eq!(request.await.expect("joined").expect("answered"), 200);
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("joined")
+        .expect("exit");
+    assert_eq!(exit.code(), Some(0));
+    let bio = app
+        .count(&format!(
+            "SELECT count(*) AS count FROM users WHERE id = {} AND bio = 'written during shutdown'",
+            user.id
+        ))
+        .await;
+    assert_eq!(bio, 1);
+}
+
+/// A TCP proxy the test can cut and restore, between the service and PostgreSQL.
+struct ChaosProxy {
+    port: u16,
+    open: watch::Sender<bool>,
+}
+
+impl ChaosProxy {
+    async fn start(upstream: u16) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (open, watcher) = watch::channel(true);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                let mut watcher = watcher.clone();
+                if !*watcher.borrow() {
+                    let _ = inbound.shutdown().await;
+                    continue;
+                }
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = async { while *watcher.borrow_and_update() { if watcher.changed().await.is_err() { break; } } } => {}
+                    }
+                });
+            }
+        });
+        Self { port, open }
+    }
+
+    fn cut(&self) {
+        let _ = self.open.send(false);
+    }
+
+    fn restore(&self) {
+        let _ = self.open.send(true);
+    }
+}
+
+#[tokio::test]
+async fn a_database_outage_answers_503_quickly_and_the_service_recovers() {
+    let database = fresh_database().await;
+    let proxy = ChaosProxy::start(5432).await;
+    let proxied = format!("postgres://postgres@127.0.0.1:{}/{database}", proxy.port);
+    let mut settings = test_settings(&database);
+    settings.database_url = proxied;
+    settings.pool_timeout = Duration::from_millis(800);
+    let app = hindsight::Application::build(settings, hindsight::Clock::system())
+        .await
+        .expect("builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+
+    proxy.cut();
+    for path in ["/readyz", "/api/v1/articles"] {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 503, "{path}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+
+    proxy.restore();
+    let recovered = Instant::now();
+    loop {
+        let status = client
+            .get(format!("{base}/api/v1/articles"))
+            .send()
+            .await
+            .expect("request")
+            .status();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            recovered.elapsed() < Duration::from_secs(10),
+            "never recovered: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Killing the pool's backends from the database side is survived the same way.
+    let mut admin = AsyncPgConnection::establish(&admin_url())
+        .await
+        .expect("admin");
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND application_name = 'hindsight'"
+        ))
+        .await
+        .expect("terminate");
+    let after_kill = Instant::now();
+    loop {
+        let status = client
+            .get(format!("{base}/api/v1/articles"))
+            .send()
+            .await
+            .expect("request")
+            .status();
+        assert!(
+            status == 200 || status == 503,
+            "a dead connection must not become a {status}"
+        );
+        if status == 200 {
+            break;
+        }
+        assert!(
+            after_kill.elapsed() < Duration::from_secs(10),
+            "never recovered after terminate"
+        );
+    }
+    pool.close();
+    drop_database_blocking(database);
+}
