@@ -85,6 +85,10 @@ pub struct Settings {
     pub workers: usize,
     /// How often the hot rank of recent comments is recomputed; zero turns it off.
     pub hot_refresh: Duration,
+    /// Rate limits per action.
+    pub rate_limits: crate::http::rate_limit::RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A setting that could not be used; the message names the setting.
@@ -197,6 +201,23 @@ impl Settings {
                 .unwrap_or(defaults.workers),
             hot_refresh: secs(env, "HINDSIGHT_HOT_REFRESH_SECS", file.hot_refresh_secs)?
                 .unwrap_or(defaults.hot_refresh),
+            rate_limits: rate_limits(env)?,
+            trusted_proxies: env_raw(env, "HINDSIGHT_TRUSTED_PROXIES")
+                .map(|raw| {
+                    split_list(&raw)
+                        .iter()
+                        .map(|ip| {
+                            ip.parse().map_err(|_| {
+                                ConfigError::new(
+                                    "HINDSIGHT_TRUSTED_PROXIES",
+                                    format!("`{ip}` is not an IP address"),
+                                )
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
         };
         settings.validate()?;
         Ok(settings)
@@ -218,6 +239,8 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(30),
             workers: cores(),
             hot_refresh: Duration::from_secs(60),
+            rate_limits: crate::http::rate_limit::RateLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -278,6 +301,53 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// `HINDSIGHT_RATE_LIMITS=off` and the per-action `HINDSIGHT_RATE_LIMIT_<ACTION>=N/period`.
+fn rate_limits(
+    env: &HashMap<String, String>,
+) -> Result<crate::http::rate_limit::RateLimits, ConfigError> {
+    let mut limits = crate::http::rate_limit::RateLimits::default();
+    if let Some(flag) = env_raw(env, "HINDSIGHT_RATE_LIMITS") {
+        limits.enabled = match flag.trim() {
+            "off" | "false" | "0" => false,
+            "on" | "true" | "1" => true,
+            other => {
+                return Err(ConfigError::new(
+                    "HINDSIGHT_RATE_LIMITS",
+                    format!("`{other}`: use on or off"),
+                ))
+            }
+        };
+    }
+    let rules: [(&str, &mut crate::http::rate_limit::Rule); 8] = [
+        ("HINDSIGHT_RATE_LIMIT_AUTH", &mut limits.auth_per_ip),
+        (
+            "HINDSIGHT_RATE_LIMIT_FAILED_LOGIN",
+            &mut limits.failed_login_per_account_ip,
+        ),
+        (
+            "HINDSIGHT_RATE_LIMIT_FAILED_LOGIN_ACCOUNT",
+            &mut limits.failed_login_per_account,
+        ),
+        ("HINDSIGHT_RATE_LIMIT_COMMENTS", &mut limits.comments),
+        (
+            "HINDSIGHT_RATE_LIMIT_COMMENTS_HOURLY",
+            &mut limits.comments_hourly,
+        ),
+        (
+            "HINDSIGHT_RATE_LIMIT_NEW_ACCOUNT_COMMENTS",
+            &mut limits.new_account_comments,
+        ),
+        ("HINDSIGHT_RATE_LIMIT_VOTES", &mut limits.votes),
+        ("HINDSIGHT_RATE_LIMIT_REPORTS", &mut limits.reports),
+    ];
+    for (key, rule) in rules {
+        if let Some(value) = env_value(env, key)? {
+            *rule = value;
+        }
+    }
+    Ok(limits)
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {

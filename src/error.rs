@@ -138,6 +138,15 @@ pub enum ApiError {
         /// The conflicting fields, when fields are at fault.
         errors: Vec<FieldError>,
     },
+    /// 429: over a rate limit.
+    RateLimited {
+        /// Requests allowed per period.
+        limit: u32,
+        /// Seconds until a request is allowed again.
+        retry_after: u64,
+        /// Seconds until the bucket is full again.
+        reset: u64,
+    },
     /// 503: the database is unreachable or the pool is exhausted.
     Unavailable(String),
     /// 500: a bug. The cause is logged, never sent.
@@ -202,6 +211,7 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict { kind, .. } => (kind, "Conflict"),
+            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -224,6 +234,9 @@ impl ApiError {
             Self::Forbidden { detail, .. } | Self::Conflict { detail, .. } => detail.clone(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::MethodNotAllowed(_) => "this path does not serve that method".to_owned(),
+            Self::RateLimited { retry_after, .. } => {
+                format!("too many requests; try again in {retry_after} s")
+            }
             Self::Unavailable(d) => d.clone(),
             Self::Internal(_) => {
                 "an unexpected error occurred; quote the request id when reporting it".to_owned()
@@ -279,6 +292,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -307,6 +321,16 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
+            Self::RateLimited {
+                limit,
+                retry_after,
+                reset,
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+                response.insert_header(("RateLimit-Limit", limit.to_string()));
+                response.insert_header(("RateLimit-Remaining", "0"));
+                response.insert_header(("RateLimit-Reset", reset.to_string()));
+            }
             _ => {}
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_else(|_| b"{}".to_vec());
@@ -327,9 +351,29 @@ impl From<diesel::result::Error> for ApiError {
             {
                 Self::Unavailable("the database took too long to answer".to_owned())
             }
+            other if lost_connection(&other.to_string()) => {
+                Self::Unavailable(format!("database connection lost: {other}"))
+            }
             other => Self::internal(other),
         }
     }
+}
+
+/// Whether a database error means the connection itself died (the database restarted, an
+/// administrator terminated the backend, the network dropped): the request can be retried once
+/// the pool has a fresh connection, so it is a 503, not a bug.
+fn lost_connection(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "connection closed",
+        "terminating connection",
+        "server closed the connection",
+        "broken pipe",
+        "connection reset",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
 }
 
 impl From<crate::db::PoolError> for ApiError {

@@ -38,6 +38,15 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Password hashing, limited to one hash per core at a time.
     pub passwords: Passwords,
+    /// Rate-limit buckets.
+    pub limiter: crate::http::rate_limit::Limiter,
+}
+
+impl AppState {
+    /// The client's address, for per-IP limits.
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> String {
+        crate::http::rate_limit::client_ip(req, &self.settings.trusted_proxies)
+    }
 }
 
 fn cores() -> usize {
@@ -119,6 +128,10 @@ impl Application {
             migration_versions: db::embedded_migration_versions()?,
             tokens: TokenKeys::new(&secret, settings.access_token_ttl)?,
             passwords: passwords.clone(),
+            limiter: crate::http::rate_limit::Limiter::new(
+                settings.rate_limits.clone(),
+                clock.clone(),
+            ),
             settings: settings.clone(),
             clock,
         });

@@ -107,14 +107,19 @@ fn unique_violation(error: diesel::result::Error) -> ApiError {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered and logged in", body = AuthResponse),
-        BadRequest, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Conflict, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let ip = state.client_ip(&req);
+    state
+        .limiter
+        .take(state.limiter.limits().auth_per_ip, &format!("auth:{ip}"))?;
     let body = body.into_inner()?;
     let mut errors = FieldErrors::new();
     let username = errors.check(Username::parse(&body.username, "username"));
@@ -169,15 +174,32 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in", body = AuthResponse),
         (status = 401, description = "Unknown login or wrong password", body = Problem, content_type = "application/problem+json"),
-        BadRequest, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
+    let ip = state.client_ip(&req);
+    let limits = state.limiter.limits().clone();
+    state
+        .limiter
+        .take(limits.auth_per_ip, &format!("auth:{ip}"))?;
     let body = body.into_inner()?;
+    // Failed logins are throttled per (account, IP) and, more loosely, per account from all
+    // IPs: credential stuffing slows down without anyone being able to lock a victim out.
+    let account = body.login.trim().to_lowercase();
+    let per_account_ip = format!("failed:{account}:{ip}");
+    let per_account = format!("failed:{account}");
+    state
+        .limiter
+        .check(limits.failed_login_per_account_ip, &per_account_ip)?;
+    state
+        .limiter
+        .check(limits.failed_login_per_account, &per_account)?;
     let user = {
         let mut conn = state.pool.get().await?;
         queries::find_for_login(&mut conn, &body.login).await?
@@ -186,6 +208,12 @@ pub async fn login(
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.passwords.verify(&password, stored_hash).await?;
     let Some(user) = user.filter(|_| verified) else {
+        let _ = state
+            .limiter
+            .take(limits.failed_login_per_account_ip, &per_account_ip);
+        let _ = state
+            .limiter
+            .take(limits.failed_login_per_account, &per_account);
         return Err(ApiError::InvalidCredentials);
     };
     let now = state.clock.now();

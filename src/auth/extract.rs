@@ -26,6 +26,8 @@ pub struct AuthUser {
     pub role: Role,
     /// The ban in force right now (by the service's clock), if any.
     pub ban: Option<Ban>,
+    /// Registration time (young accounts have stricter limits).
+    pub created_at: DateTime<Utc>,
 }
 
 /// A ban in force.
@@ -144,6 +146,7 @@ type UserAuthRow = (
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<String>,
+    DateTime<Utc>,
 );
 
 async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
@@ -162,12 +165,13 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
             users::banned_at,
             users::banned_until,
             users::ban_reason,
+            users::created_at,
         ))
         .first(&mut conn)
         .await
         .optional()?;
     match row {
-        Some((id, username, role, version, None, banned_at, banned_until, reason))
+        Some((id, username, role, version, None, banned_at, banned_until, reason, created_at))
             if version == claims.ver =>
         {
             Ok(AuthUser {
@@ -175,6 +179,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
                 username,
                 role: stored_role(&role),
                 ban: active_ban(banned_at, banned_until, reason, state.clock.now()),
+                created_at,
             })
         }
         _ => Err(refused()),

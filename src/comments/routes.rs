@@ -131,6 +131,26 @@ fn next_cursor(list: &str, sort: Sort, last: Option<&CommentRow>) -> Option<Stri
     last.map(|row| pagination::encode(list, sort.as_str(), sort.key_of(row), row.id))
 }
 
+/// Comment creation: a short and an hourly bucket per user, stricter for accounts younger
+/// than a day.
+fn limit_comments(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
+    let limits = state.limiter.limits();
+    let young = state.clock.now() - user.created_at < chrono::Duration::days(1);
+    let (short, key) = if young {
+        (
+            limits.new_account_comments,
+            format!("comments-new:{}", user.id),
+        )
+    } else {
+        (limits.comments, format!("comments:{}", user.id))
+    };
+    state.limiter.take(short, &key)?;
+    state.limiter.take(
+        limits.comments_hourly,
+        &format!("comments-hourly:{}", user.id),
+    )
+}
+
 /// The 403 for writing in a locked thread (its problem type names the lock).
 pub fn thread_locked(reason: Option<String>) -> ApiError {
     let mut extra = serde_json::Map::new();
@@ -176,7 +196,7 @@ async fn load_view(
     responses(
         (status = 201, description = "Created", body = CommentView),
         (status = 409, description = "Replying to a deleted or removed comment", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[post("/articles/{slug}/comments")]
@@ -187,6 +207,7 @@ pub async fn create_comment(
     body: ApiJson<CreateCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.ensure_can_contribute()?;
+    limit_comments(&state, &user)?;
     let body = body.into_inner()?;
     let mut errors = FieldErrors::new();
     let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));

@@ -91,7 +91,7 @@ pub async fn cast_vote(
         (status = 200, description = "The comment's counters after this vote", body = VoteResult),
         (status = 403, description = "Voting on your own comment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The comment is deleted or removed", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[put("/comments/{id}/vote")]
@@ -102,6 +102,9 @@ pub async fn vote(
     body: ApiJson<VoteRequest>,
 ) -> Result<web::Json<VoteResult>, ApiError> {
     user.ensure_can_contribute()?;
+    state
+        .limiter
+        .take(state.limiter.limits().votes, &format!("votes:{}", user.id))?;
     let body = body.into_inner()?;
     let value = match body.value {
         -1 => -1_i16,

@@ -6,4 +6,5 @@ pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod problems;
+pub mod rate_limit;
 pub mod security;

@@ -80,6 +80,21 @@ pub struct UnsupportedType(Problem);
 )]
 pub struct Invalid(Problem);
 
+/// Over a rate limit.
+#[derive(IntoResponses)]
+#[response(
+    status = 429,
+    description = "Over a rate limit",
+    content_type = "application/problem+json",
+    headers(
+        ("Retry-After" = String, description = "Seconds to wait"),
+        ("RateLimit-Limit" = String, description = "Requests allowed per period"),
+        ("RateLimit-Remaining" = String, description = "Requests left (0)"),
+        ("RateLimit-Reset" = String, description = "Seconds until the limit is whole again")
+    )
+)]
+pub struct TooMany(Problem);
+
 /// Database unavailable.
 #[derive(IntoResponses)]
 #[response(

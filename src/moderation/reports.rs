@@ -115,7 +115,7 @@ pub struct ReportResolutionRequest {
     request_body = ReportRequest,
     responses(
         (status = 201, description = "Filed", body = FiledReport),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[post("/comments/{id}/reports")]
@@ -126,6 +126,10 @@ pub async fn report_comment(
     body: ApiJson<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.ensure_can_contribute()?;
+    state.limiter.take(
+        state.limiter.limits().reports,
+        &format!("reports:{}", user.id),
+    )?;
     let body = body.into_inner()?;
     let reason = reason(&body.reason)?;
     let (id, now) = (*id, state.clock.now());

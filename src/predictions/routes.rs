@@ -108,7 +108,7 @@ fn prediction_not_found(id: i64) -> ApiError {
     responses(
         (status = 200, description = "The prediction after your forecast", body = PredictionView),
         (status = 409, description = "Past its deadline, resolved, or its comment removed", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[put("/predictions/{id}/forecast")]
@@ -119,6 +119,9 @@ pub async fn forecast(
     body: ApiJson<ForecastRequest>,
 ) -> Result<web::Json<PredictionView>, ApiError> {
     user.ensure_can_contribute()?;
+    state
+        .limiter
+        .take(state.limiter.limits().votes, &format!("votes:{}", user.id))?;
     let body = body.into_inner()?;
     let percent = parse_probability(body.probability, "probability")
         .map_err(|e| ApiError::Validation(vec![e]))?;

@@ -295,3 +295,220 @@ async fn a_database_outage_answers_503_quickly_and_the_service_recovers() {
     pool.close();
     drop_database_blocking(database);
 }
+
+fn rule(spec: &str) -> hindsight::http::rate_limit::Rule {
+    spec.parse().expect("rule")
+}
+
+async fn limited_app(adjust: impl FnOnce(&mut hindsight::http::rate_limit::RateLimits)) -> TestApp {
+    TestApp::spawn_with(|s| {
+        s.rate_limits.enabled = true;
+        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+        adjust(&mut s.rate_limits);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn over_the_limit_is_a_429_with_headers_and_it_resets_with_time() {
+    let app = limited_app(|l| {
+        l.comments = rule("2/min");
+        l.new_account_comments = rule("2/min");
+    })
+    .await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Limits", &[]).await;
+    let user = app.register("limited_user").await;
+    let path = format!("/api/v1/articles/{slug}/comments");
+    for _ in 0..2 {
+        json_with_status(
+            app.post_as(&user.token, &path, &json!({"body": "hi"}))
+                .await,
+            201,
+        )
+        .await;
+    }
+    let response = app
+        .post_as(&user.token, &path, &json!({"body": "one too many"}))
+        .await;
+    let headers = response.headers().clone();
+    let problem = assert_problem(response, 429).await;
+    assert_eq!(problem["type"], "/problems/rate-limited");
+    assert_eq!(headers["retry-after"], "30");
+    assert_eq!(headers["ratelimit-limit"], "2");
+    assert_eq!(headers["ratelimit-remaining"], "0");
+    assert_eq!(headers["ratelimit-reset"], "60");
+    assert_eq!(app.count("SELECT count(*) AS count FROM comments").await, 2);
+    app.clock.advance(chrono::Duration::seconds(30));
+    json_with_status(
+        app.post_as(&user.token, &path, &json!({"body": "after the reset"}))
+            .await,
+        201,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn young_accounts_have_the_stricter_comment_limit() {
+    let app = limited_app(|l| {
+        l.comments = rule("5/min");
+        l.new_account_comments = rule("1/min");
+    })
+    .await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Young", &[]).await;
+    let user = app.register("young_user").await;
+    let path = format!("/api/v1/articles/{slug}/comments");
+    json_with_status(
+        app.post_as(&user.token, &path, &json!({"body": "first"}))
+            .await,
+        201,
+    )
+    .await;
+    assert_problem(
+        app.post_as(&user.token, &path, &json!({"body": "second"}))
+            .await,
+        429,
+    )
+    .await;
+    // A day later the account is no longer young.
+    app.clock.advance(chrono::Duration::days(1));
+    let user = app.login(&user).await;
+    for i in 0..5 {
+        json_with_status(
+            app.post_as(&user.token, &path, &json!({"body": format!("grown {i}")}))
+                .await,
+            201,
+        )
+        .await;
+    }
+}
+
+async fn login_from(app: &TestApp, ip: &str, login: &str, password: &str) -> reqwest::Response {
+    app.request(Method::POST, "/api/v1/auth/login")
+        .header("x-forwarded-for", ip)
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_and_ip_and_per_account() {
+    let app = limited_app(|l| {
+        l.auth_per_ip = rule("100/min");
+        l.failed_login_per_account_ip = rule("2/min");
+        l.failed_login_per_account = rule("3/hour");
+    })
+    .await;
+    app.register("victim").await;
+    for _ in 0..2 {
+        assert_problem(
+            login_from(&app, "10.0.0.1", "victim", "wrong-password-1").await,
+            401,
+        )
+        .await;
+    }
+    // The same account from the same address is throttled…
+    assert_problem(
+        login_from(&app, "10.0.0.1", "victim", "wrong-password-1").await,
+        429,
+    )
+    .await;
+    // …another address still gets answers, until the per-account cap is reached.
+    assert_problem(
+        login_from(&app, "10.0.0.2", "victim", "wrong-password-1").await,
+        401,
+    )
+    .await;
+    assert_problem(
+        login_from(&app, "10.0.0.3", "victim", STRONG_PASSWORD).await,
+        429,
+    )
+    .await;
+    // Other accounts from the throttled address are not affected.
+    app.register("bystander").await;
+    json_with_status(
+        login_from(&app, "10.0.0.1", "bystander", STRONG_PASSWORD).await,
+        200,
+    )
+    .await;
+    // The caps refill with time.
+    app.clock.advance(chrono::Duration::hours(1));
+    json_with_status(
+        login_from(&app, "10.0.0.1", "victim", STRONG_PASSWORD).await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn login_and_register_are_limited_per_client_ip() {
+    let app = limited_app(|l| l.auth_per_ip = rule("2/min")).await;
+    for _ in 0..2 {
+        assert_problem(
+            login_from(&app, "192.0.2.7", "nobody", "whatever-password").await,
+            401,
+        )
+        .await;
+    }
+    assert_problem(
+        login_from(&app, "192.0.2.7", "nobody", "whatever-password").await,
+        429,
+    )
+    .await;
+    assert_problem(
+        login_from(&app, "192.0.2.8", "nobody", "whatever-password").await,
+        401,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn votes_and_reports_have_their_limits() {
+    let app = limited_app(|l| {
+        l.votes = rule("2/min");
+        l.reports = rule("1/hour");
+    })
+    .await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Votes limited", &[]).await;
+    let author = app.register("limit_author").await;
+    let voter = app.register("limit_voter").await;
+    let comment = app.comment_id(&author, &slug, "vote me", None).await;
+    let vote = |value: i64| {
+        let (app, token, path) = (
+            &app,
+            voter.token.clone(),
+            format!("/api/v1/comments/{comment}/vote"),
+        );
+        async move {
+            app.send_json(Method::PUT, &path, Some(&token), &json!({"value": value}))
+                .await
+        }
+    };
+    json_with_status(vote(1).await, 200).await;
+    json_with_status(vote(0).await, 200).await;
+    assert_problem(vote(1).await, 429).await;
+    json_with_status(
+        app.post_as(
+            &voter.token,
+            &format!("/api/v1/comments/{comment}/reports"),
+            &json!({"reason": "spam"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let second = app.comment_id(&author, &slug, "another", None).await;
+    assert_problem(
+        app.post_as(
+            &voter.token,
+            &format!("/api/v1/comments/{second}/reports"),
+            &json!({"reason": "spam"}),
+        )
+        .await,
+        429,
+    )
+    .await;
+}

@@ -1,0 +1,254 @@
+//! Rate limits as token buckets, per user when authenticated and per client IP otherwise, one
+//! rule per action (README lists the defaults and the settings that change them). Buckets
+//! live in this process (several instances each enforce their own), refill by the service's
+//! clock (so tests can move time), and a request over the limit gets a 429 problem with
+//! `Retry-After` and the `RateLimit-*` headers.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+
+/// A limit: `capacity` requests per `period_secs`, refilled continuously.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    /// Burst size and the number of requests per period.
+    pub capacity: u32,
+    /// The period, in seconds.
+    pub period_secs: u32,
+}
+
+impl FromStr for Rule {
+    type Err = String;
+    /// `10/min`, `60/hour`, `5/sec`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (count, unit) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not like 10/min"))?;
+        let capacity: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{count}` is not a count"))?;
+        let period_secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3_600,
+            "d" | "day" => 86_400,
+            other => return Err(format!("unknown period `{other}` (sec, min, hour, day)")),
+        };
+        if capacity == 0 {
+            return Err("a limit needs at least 1 request".to_owned());
+        }
+        Ok(Self {
+            capacity,
+            period_secs,
+        })
+    }
+}
+
+/// Every rule of the service.
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    /// Whether limits apply at all (`HINDSIGHT_RATE_LIMITS=off` for benchmarks).
+    pub enabled: bool,
+    /// Login and register, per client IP.
+    pub auth_per_ip: Rule,
+    /// Failed logins per (account, IP).
+    pub failed_login_per_account_ip: Rule,
+    /// Failed logins per account from all IPs.
+    pub failed_login_per_account: Rule,
+    /// Comments per user, short window.
+    pub comments: Rule,
+    /// Comments per user, long window.
+    pub comments_hourly: Rule,
+    /// Comments per user whose account is younger than a day.
+    pub new_account_comments: Rule,
+    /// Votes and forecasts per user.
+    pub votes: Rule,
+    /// Reports per user.
+    pub reports: Rule,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let rule = |capacity, period_secs| Rule {
+            capacity,
+            period_secs,
+        };
+        Self {
+            enabled: true,
+            auth_per_ip: rule(10, 60),
+            failed_login_per_account_ip: rule(5, 60),
+            failed_login_per_account: rule(100, 3_600),
+            comments: rule(6, 60),
+            comments_hourly: rule(60, 3_600),
+            new_account_comments: rule(2, 60),
+            votes: rule(120, 60),
+            reports: rule(10, 3_600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: DateTime<Utc>,
+}
+
+/// The buckets of one application.
+pub struct Limiter {
+    limits: RateLimits,
+    clock: Clock,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+/// Buckets kept before full ones are swept.
+const SWEEP_ABOVE: usize = 100_000;
+
+impl Limiter {
+    /// A limiter applying `limits` by `clock`.
+    pub fn new(limits: RateLimits, clock: Clock) -> Self {
+        Self {
+            limits,
+            clock,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The rules.
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    fn refill(bucket: &mut Bucket, rule: Rule, now: DateTime<Utc>) {
+        let elapsed = (now - bucket.updated)
+            .num_microseconds()
+            .unwrap_or(0)
+            .max(0) as f64
+            / 1e6;
+        let rate = f64::from(rule.capacity) / f64::from(rule.period_secs);
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(f64::from(rule.capacity));
+        bucket.updated = now;
+    }
+
+    fn refused(rule: Rule, bucket: &Bucket) -> ApiError {
+        let rate = f64::from(rule.capacity) / f64::from(rule.period_secs);
+        let retry_after = ((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64;
+        let reset = ((f64::from(rule.capacity) - bucket.tokens) / rate)
+            .ceil()
+            .max(1.0) as u64;
+        ApiError::RateLimited {
+            limit: rule.capacity,
+            retry_after,
+            reset,
+        }
+    }
+
+    /// Takes one token from the bucket `key` under `rule`, or refuses with a 429.
+    pub fn take(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
+        self.apply(rule, key, true)
+    }
+
+    /// Refuses when the bucket is empty, without taking a token (checks before an action whose
+    /// cost is only known afterwards, such as a failed login).
+    pub fn check(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
+        self.apply(rule, key, false)
+    }
+
+    fn apply(&self, rule: Rule, key: &str, take: bool) -> Result<(), ApiError> {
+        if !self.limits.enabled {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > SWEEP_ABOVE {
+            buckets.retain(|_, b| b.tokens < 1.0 || (now - b.updated).num_seconds() < 3_600);
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: f64::from(rule.capacity),
+            updated: now,
+        });
+        Self::refill(bucket, rule, now);
+        if bucket.tokens < 1.0 {
+            return Err(Self::refused(rule, bucket));
+        }
+        if take {
+            bucket.tokens -= 1.0;
+        }
+        Ok(())
+    }
+}
+
+/// The client's address: the socket peer, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let Some(peer) = peer else {
+        return "unknown".to_owned();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|list| {
+            list.split(',')
+                .map(str::trim)
+                .rev()
+                .filter_map(|ip| ip.parse::<IpAddr>().ok())
+                .find(|ip| !trusted.contains(ip))
+        })
+        .unwrap_or(peer)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_from_settings() {
+        assert_eq!(
+            "10/min".parse::<Rule>().expect("ok"),
+            Rule {
+                capacity: 10,
+                period_secs: 60
+            }
+        );
+        assert_eq!("100/hour".parse::<Rule>().expect("ok").period_secs, 3_600);
+        assert!("0/min".parse::<Rule>().is_err());
+        assert!("ten/min".parse::<Rule>().is_err());
+        assert!("10/fortnight".parse::<Rule>().is_err());
+    }
+
+    #[test]
+    fn buckets_refill_with_the_clock() {
+        let clock = Clock::manual(Utc::now());
+        let limiter = Limiter::new(RateLimits::default(), clock.clone());
+        let rule = Rule {
+            capacity: 2,
+            period_secs: 60,
+        };
+        assert!(limiter.take(rule, "k").is_ok());
+        assert!(limiter.take(rule, "k").is_ok());
+        match limiter.take(rule, "k") {
+            Err(ApiError::RateLimited {
+                retry_after, limit, ..
+            }) => {
+                assert_eq!(limit, 2);
+                assert_eq!(retry_after, 30);
+            }
+            other => panic!("expected a 429, got {other:?}"),
+        }
+        clock.advance(chrono::Duration::seconds(30));
+        assert!(limiter.take(rule, "k").is_ok());
+        assert!(limiter.take(rule, "other").is_ok(), "keys are separate");
+    }
+}
