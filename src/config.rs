@@ -89,6 +89,8 @@ pub struct Settings {
     pub rate_limits: crate::http::rate_limit::RateLimits,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Whether `GET /metrics` is served.
+    pub metrics: bool,
 }
 
 /// A setting that could not be used; the message names the setting.
@@ -218,6 +220,16 @@ impl Settings {
                 })
                 .transpose()?
                 .unwrap_or_default(),
+            metrics: match env_raw(env, "HINDSIGHT_METRICS").as_deref().map(str::trim) {
+                None | Some("on" | "true" | "1") => true,
+                Some("off" | "false" | "0") => false,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "HINDSIGHT_METRICS",
+                        format!("`{other}`: use on or off"),
+                    ))
+                }
+            },
         };
         settings.validate()?;
         Ok(settings)
@@ -241,6 +253,7 @@ impl Settings {
             hot_refresh: Duration::from_secs(60),
             rate_limits: crate::http::rate_limit::RateLimits::default(),
             trusted_proxies: Vec::new(),
+            metrics: true,
         }
     }
 

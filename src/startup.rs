@@ -40,6 +40,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Rate-limit buckets.
     pub limiter: crate::http::rate_limit::Limiter,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -132,6 +134,7 @@ impl Application {
                 settings.rate_limits.clone(),
                 clock.clone(),
             ),
+            metrics: crate::metrics::Metrics::default(),
             settings: settings.clone(),
             clock,
         });
@@ -143,6 +146,7 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("rendering the OpenAPI document: {e}"))?,
         ));
         let origins = Arc::new(settings.cors_origins.clone());
+        let metrics_on = settings.metrics;
         let hot_refresh =
             spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
         let server = HttpServer::new(move || {
@@ -163,6 +167,11 @@ impl Application {
                         .url("/api/v1/openapi.json", document.clone()),
                 )
                 .service(crate::openapi::serve_yaml)
+                .configure(|cfg| {
+                    if metrics_on {
+                        cfg.service(crate::metrics::metrics);
+                    }
+                })
                 .service(crate::openapi::docs_redirect)
                 .into_utoipa_app()
                 .configure(routes)

@@ -82,12 +82,26 @@ pub async fn request_id_and_access_log(
         .unwrap_or_else(new_request_id);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
+    let state = req
+        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .cloned();
+    if let Some(state) = &state {
+        state.metrics.started();
+    }
     // Handler and extractor errors arrive here already rendered as responses; an `Err` can only
     // come from a middleware, and actix renders it.
     let mut response = match REQUEST_ID.scope(id.clone(), next.call(req)).await {
         Ok(response) => response.map_into_boxed_body(),
         Err(error) => {
             tracing::warn!(request_id = %id, method = %method, %error, "request failed in middleware");
+            if let Some(state) = &state {
+                state.metrics.finished(
+                    "unmatched",
+                    method.as_str(),
+                    500,
+                    started.elapsed().as_secs_f64(),
+                );
+            }
             return Err(error);
         }
     };
@@ -98,6 +112,18 @@ pub async fn request_id_and_access_log(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
+    if let Some(state) = &state {
+        let status = response.status().as_u16();
+        state.metrics.finished(
+            &route,
+            method.as_str(),
+            status,
+            started.elapsed().as_secs_f64(),
+        );
+        if status == 429 {
+            state.metrics.count(crate::metrics::Event::RateLimited);
+        }
+    }
     tracing::info!(
         request_id = %id,
         method = %method,

@@ -208,6 +208,7 @@ pub async fn login(
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.passwords.verify(&password, stored_hash).await?;
     let Some(user) = user.filter(|_| verified) else {
+        state.metrics.count(crate::metrics::Event::LoginFailed);
         let _ = state
             .limiter
             .take(limits.failed_login_per_account_ip, &per_account_ip);
@@ -216,6 +217,7 @@ pub async fn login(
             .take(limits.failed_login_per_account, &per_account);
         return Err(ApiError::InvalidCredentials);
     };
+    state.metrics.count(crate::metrics::Event::LoginOk);
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let response = issue_tokens(&mut conn, &state, user, None, now).await?;

@@ -245,6 +245,7 @@ pub async fn create_comment(
         rank_hot: crate::comments::ranking::hot(0, now, now),
     };
     let id = write::create_comment(&mut conn, new, prediction.flatten()).await?;
+    state.metrics.count(crate::metrics::Event::Comment);
     drop(conn);
     Ok(HttpResponse::Created().json(load_view(&state, id, Some(&user)).await?))
 }

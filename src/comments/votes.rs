@@ -121,6 +121,9 @@ pub async fn vote(
     let comment_id = *id;
     let mut conn = state.pool.get().await?;
     let row = cast_vote(&mut conn, comment_id, user.id, value, state.clock.now()).await?;
+    if row.outcome == "ok" {
+        state.metrics.count(crate::metrics::Event::Vote);
+    }
     match row.outcome.as_str() {
         "ok" => Ok(web::Json(VoteResult {
             comment_id,

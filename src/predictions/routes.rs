@@ -147,6 +147,7 @@ pub async fn forecast(
             }
             queries::record_forecast(conn, id, prediction.article_id, user.id, percent, now)
                 .await?;
+            state.metrics.count(crate::metrics::Event::Forecast);
             Ok(prediction.comment_id)
         })
         .await?;

@@ -512,3 +512,60 @@ async fn votes_and_reports_have_their_limits() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn metrics_are_served_and_count() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Metrics", &[]).await;
+    let user = app.register("metrics_user").await;
+    let comment = app.comment_id(&admin, &slug, "count me", None).await;
+    json_with_status(
+        app.send_json(
+            Method::PUT,
+            &format!("/api/v1/comments/{comment}/vote"),
+            Some(&user.token),
+            &json!({"value": 1}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"login": "metrics_user", "password": "wrong-password!"}),
+        )
+        .await,
+        401,
+    )
+    .await;
+    app.get("/healthz").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/plain"));
+    let text = response.text().await.expect("body");
+    for line in [
+        "hindsight_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1",
+        "hindsight_comments_created_total 1",
+        "hindsight_votes_total 1",
+        "hindsight_logins_failed_total 1",
+        "hindsight_http_requests_in_flight 1",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in\n{text}");
+    }
+    assert!(text.contains(
+        "hindsight_http_request_duration_seconds_bucket{route=\"/api/v1/comments/{id}/vote\""
+    ));
+    assert!(text.contains("hindsight_db_pool_max_size 4"));
+    assert!(
+        !app.get("/api/v1/metrics").await.status().is_success(),
+        "not under /api/v1"
+    );
+
+    let hidden = TestApp::spawn_with(|s| s.metrics = false).await;
+    assert_problem(hidden.get("/metrics").await, 404).await;
+}
