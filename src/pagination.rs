@@ -94,6 +94,34 @@ pub fn cursor_time(key: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
         .filter(|t| (1..=9999).contains(&t.year()))
 }
 
+/// The `limit` (1–100, default 20) and `cursor` of a list request, checked together with any
+/// failures already collected, so one 422 names every bad parameter.
+pub fn page_request(
+    mut errors: crate::error::FieldErrors,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    list: &str,
+    sort: &str,
+) -> Result<(i64, Option<Cursor>), ApiError> {
+    let limit = errors.check(bounded(limit, "limit", 20, 1, 100));
+    let cursor = errors.check(decode_optional(cursor, list, sort).map_err(first_field));
+    errors.finish()?;
+    match (limit, cursor) {
+        (Some(limit), Some(cursor)) => Ok((limit, cursor)),
+        _ => Err(ApiError::internal(anyhow::anyhow!(
+            "validated fields missing"
+        ))),
+    }
+}
+
+/// Unwraps the single field error of a cursor problem so it can join the others.
+pub fn first_field(error: ApiError) -> FieldError {
+    match error {
+        ApiError::Validation(mut errors) if !errors.is_empty() => errors.remove(0),
+        _ => FieldError::new("cursor", "invalid_cursor", "not a valid cursor"),
+    }
+}
+
 /// Checks an optional `limit`-like parameter against its range, or uses the default.
 pub fn bounded(
     value: Option<i64>,

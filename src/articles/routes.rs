@@ -61,19 +61,15 @@ pub async fn list_articles(
     state: web::Data<AppState>,
     ApiQuery(query): ApiQuery<ArticleListQuery>,
 ) -> Result<web::Json<Page<ArticleSummary>>, ApiError> {
-    let mut errors = FieldErrors::new();
-    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
     let tag = query.tag.filter(|t| !t.is_empty());
     let list = format!("articles:{}", tag.as_deref().unwrap_or(""));
-    let cursor = errors.check(
-        pagination::decode_optional(query.cursor.as_deref(), &list, "new").map_err(first_field),
-    );
-    errors.finish()?;
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let (limit, cursor) = pagination::page_request(
+        FieldErrors::new(),
+        query.limit,
+        query.cursor.as_deref(),
+        &list,
+        "new",
+    )?;
     let after = match cursor {
         Some(c) => Some((cursor_time(&c.key)?, c.id)),
         None => None,
@@ -96,14 +92,6 @@ pub async fn list_articles(
         .map(|(row, author)| ArticleSummary::new(row, author_of(author)))
         .collect();
     Ok(web::Json(Page { items, next_cursor }))
-}
-
-/// Unwraps the single field error of a cursor problem so it can join the others.
-pub fn first_field(error: ApiError) -> crate::error::FieldError {
-    match error {
-        ApiError::Validation(mut errors) if !errors.is_empty() => errors.remove(0),
-        _ => crate::error::FieldError::new("cursor", "invalid_cursor", "not a valid cursor"),
-    }
 }
 
 /// Reads a timestamp stored in a cursor key.

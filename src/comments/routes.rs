@@ -8,7 +8,6 @@ use utoipa::IntoParams;
 use crate::accounts;
 use crate::articles::markdown::render;
 use crate::articles::queries::find_live_id;
-use crate::articles::routes::first_field;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
 use crate::comments::queries::{self, NewComment};
@@ -18,6 +17,7 @@ use crate::comments::write;
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
+use crate::pagination::first_field;
 use crate::pagination::{self, Cursor, Page};
 use crate::startup::AppState;
 use crate::text::required_text;
@@ -322,16 +322,13 @@ pub async fn article_flat(
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
     let sort = query.sort.unwrap_or(Sort::New);
     let list = format!("flat:{slug}");
-    let mut errors = FieldErrors::new();
-    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
-    let cursor = errors.check(
-        pagination::decode_optional(query.cursor.as_deref(), &list, sort.as_str())
-            .map_err(first_field),
-    );
-    errors.finish()?;
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(missing());
-    };
+    let (limit, cursor) = pagination::page_request(
+        FieldErrors::new(),
+        query.limit,
+        query.cursor.as_deref(),
+        &list,
+        sort.as_str(),
+    )?;
     let after = keyset(sort, cursor)?;
     let mut conn = state.pool.get().await?;
     let (article_id, _, _) = find_live_id(&mut conn, &slug)
@@ -683,15 +680,13 @@ pub async fn user_comments(
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<web::Json<Page<UserCommentView>>, ApiError> {
     let list = format!("user:{}", username.to_lowercase());
-    let mut errors = FieldErrors::new();
-    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
-    let cursor = errors.check(
-        pagination::decode_optional(query.cursor.as_deref(), &list, "new").map_err(first_field),
-    );
-    errors.finish()?;
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(missing());
-    };
+    let (limit, cursor) = pagination::page_request(
+        FieldErrors::new(),
+        query.limit,
+        query.cursor.as_deref(),
+        &list,
+        "new",
+    )?;
     let after = keyset(Sort::New, cursor)?;
     let mut conn = state.pool.get().await?;
     let user = accounts::queries::find_by_username(&mut conn, &username)

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::model::PublicUser;
-use crate::articles::routes::first_field;
 use crate::auth::{AuthUser, Moderator};
 use crate::comments::model::CommentView;
 use crate::comments::queries as comments;
@@ -286,17 +285,13 @@ pub async fn list_reports(
 ) -> Result<web::Json<Page<ReportGroup>>, ApiError> {
     let status = query.status.unwrap_or(ReportStatus::Open);
     let list = format!("reports:{status:?}");
-    let mut errors = FieldErrors::new();
-    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
-    let cursor = errors.check(
-        pagination::decode_optional(query.cursor.as_deref(), &list, "default").map_err(first_field),
-    );
-    errors.finish()?;
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let (limit, cursor) = pagination::page_request(
+        FieldErrors::new(),
+        query.limit,
+        query.cursor.as_deref(),
+        &list,
+        "default",
+    )?;
     let (user, now) = (moderator.0, state.clock.now());
     let mut conn = state.pool.get().await?;
     let fetch = limit + 1;

@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::model::PublicUser;
 use crate::articles::model::Article;
-use crate::articles::routes::first_field;
 use crate::auth::{MaybeUser, Moderator};
 use crate::comments::model::{ArticleRef, CommentView, ViewContext};
 use crate::comments::queries::{self as comments, CommentForWrite};
@@ -20,6 +19,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
 use crate::moderation::queries::{self, ensure_can_act};
+use crate::pagination::first_field;
 use crate::pagination::{self, Page};
 use crate::predictions::queries::{log_action, ModAction};
 use crate::startup::AppState;

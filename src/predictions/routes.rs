@@ -9,7 +9,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::accounts::model::PublicUser;
-use crate::articles::routes::first_field;
 use crate::auth::{AuthUser, MaybeUser, Moderator, Role};
 use crate::comments::model::{ArticleRef, CommentView, ViewContext};
 use crate::comments::thread::find_comment;
@@ -391,17 +390,13 @@ pub async fn list_predictions(
         query.article.as_deref().unwrap_or(""),
         query.author.as_deref().unwrap_or("").to_lowercase()
     );
-    let mut errors = FieldErrors::new();
-    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
-    let cursor = errors.check(
-        pagination::decode_optional(query.cursor.as_deref(), &list, sort_name).map_err(first_field),
-    );
-    errors.finish()?;
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
+    let (limit, cursor) = pagination::page_request(
+        FieldErrors::new(),
+        query.limit,
+        query.cursor.as_deref(),
+        &list,
+        sort_name,
+    )?;
     let now = state.clock.now();
     let (order, after) = match sort {
         PredictionSort::ClosingSoon => (

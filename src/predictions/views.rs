@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::model::PublicUser;
-use crate::articles::routes::first_field;
 use crate::db::cached;
 use crate::db::schema::{forecast_history, predictions};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
+use crate::pagination::first_field;
 use crate::pagination::{self, Page};
 use crate::predictions::charts::{calibration_svg, history_svg, ChartPoint, HistoryMarks};
 use crate::predictions::queries;
