@@ -336,7 +336,7 @@ pub async fn me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = Account),
-        BadRequest, Unauthorized, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, Forbidden, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[patch("/me")]

@@ -196,7 +196,7 @@ async fn load_view(
     responses(
         (status = 201, description = "Created", body = CommentView),
         (status = 409, description = "Replying to a deleted or removed comment", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[post("/articles/{slug}/comments")]

@@ -107,7 +107,7 @@ fn prediction_not_found(id: i64) -> ApiError {
     responses(
         (status = 200, description = "The prediction after your forecast", body = PredictionView),
         (status = 409, description = "Past its deadline, resolved, or its comment removed", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[put("/predictions/{id}/forecast")]
