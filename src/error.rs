@@ -351,6 +351,12 @@ impl From<diesel::result::Error> for ApiError {
             {
                 Self::Unavailable("the database took too long to answer".to_owned())
             }
+            // PostgreSQL text cannot hold NUL; a value carrying one is the client's mistake.
+            other if other.to_string().contains("invalid byte sequence") => Self::invalid(
+                "body",
+                "invalid_characters",
+                "text may not contain NUL characters",
+            ),
             other if lost_connection(&other.to_string()) => {
                 Self::Unavailable(format!("database connection lost: {other}"))
             }

@@ -21,8 +21,22 @@ pub async fn security_headers(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let private = req.headers().contains_key(header::AUTHORIZATION)
         || req.path().starts_with("/api/v1/auth/");
+    let nul = |s: &str| s.to_ascii_lowercase().contains("%00");
     let mut response = if req.query_string().len() > MAX_QUERY_BYTES {
         let refused: HttpResponse = ApiError::UriTooLong.error_response();
+        req.into_response(refused)
+    } else if nul(req.query_string()) {
+        // No identifier or text of this API contains NUL (PostgreSQL text cannot hold it).
+        let refused: HttpResponse = ApiError::invalid(
+            "query",
+            "invalid_characters",
+            "query parameters may not contain NUL characters",
+        )
+        .error_response();
+        req.into_response(refused)
+    } else if nul(req.uri().path()) {
+        let refused: HttpResponse =
+            ApiError::not_found(format!("nothing at {}", req.path())).error_response();
         req.into_response(refused)
     } else {
         next.call(req).await?.map_into_boxed_body()

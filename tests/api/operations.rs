@@ -569,3 +569,19 @@ async fn metrics_are_served_and_count() {
     let hidden = TestApp::spawn_with(|s| s.metrics = false).await;
     assert_problem(hidden.get("/metrics").await, 404).await;
 }
+
+#[tokio::test]
+async fn nul_characters_never_reach_the_database() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/api/v1/predictions?article=a%00b").await, 422).await;
+    assert_problem(app.get("/api/v1/articles/a%00b").await, 404).await;
+    assert_problem(
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"login": "a\u{0}b", "password": "whatever"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+}
