@@ -101,6 +101,8 @@ pub enum ApiError {
     MalformedBody(String),
     /// 414: the query string is longer than the service accepts.
     UriTooLong,
+    /// 431: the request headers are larger than the service accepts.
+    HeadersTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
     /// 413: the body exceeds the limit of its route.
@@ -203,6 +205,7 @@ impl ApiError {
             Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::UriTooLong => ("uri-too-long", "URI too long"),
+            Self::HeadersTooLarge => ("headers-too-large", "Request headers too large"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             Self::Validation(_) => ("validation", "Invalid request"),
             Self::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
@@ -222,6 +225,7 @@ impl ApiError {
             Self::MalformedBody(d) => format!("the body is not valid JSON: {d}"),
             Self::UnsupportedMediaType => "send the body as application/json".to_owned(),
             Self::UriTooLong => "the query string is longer than 4 KiB".to_owned(),
+            Self::HeadersTooLarge => "the request headers exceed 16 KiB".to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("the body exceeds the limit of {limit} bytes")
             }
@@ -285,6 +289,7 @@ impl ResponseError for ApiError {
             Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,

@@ -1,7 +1,8 @@
 //! Headers every response carries, and bounds on what a request may send before any handler
 //! runs: `X-Content-Type-Options: nosniff` everywhere; `Cache-Control: no-store` on every
 //! response to a request that carried a token and on every auth route (tokens and personal data
-//! must not sit in shared caches); query strings longer than 4 KiB are refused with a 414.
+//! must not sit in shared caches); query strings longer than 4 KiB are refused with a 414, and
+//! headers totalling more than 16 KiB with a 431.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,6 +15,9 @@ use crate::error::ApiError;
 /// Longest query string accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 4 * 1024;
 
+/// Largest total of header names and values accepted, in bytes.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 /// The middleware.
 pub async fn security_headers(
     req: ServiceRequest,
@@ -22,7 +26,15 @@ pub async fn security_headers(
     let private = req.headers().contains_key(header::AUTHORIZATION)
         || req.path().starts_with("/api/v1/auth/");
     let nul = |s: &str| s.to_ascii_lowercase().contains("%00");
-    let mut response = if req.query_string().len() > MAX_QUERY_BYTES {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let mut response = if header_bytes > MAX_HEADER_BYTES {
+        let refused: HttpResponse = ApiError::HeadersTooLarge.error_response();
+        req.into_response(refused)
+    } else if req.query_string().len() > MAX_QUERY_BYTES {
         let refused: HttpResponse = ApiError::UriTooLong.error_response();
         req.into_response(refused)
     } else if nul(req.query_string()) {

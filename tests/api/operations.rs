@@ -39,6 +39,17 @@ async fn over_long_query_strings_are_refused() {
     let long = "x".repeat(5_000);
     let problem = assert_problem(app.get(&format!("/api/v1/articles?tag={long}")).await, 414).await;
     assert_eq!(problem["type"], "/problems/uri-too-long");
+    let big = "y".repeat(20_000);
+    let response = app
+        .request(Method::GET, "/api/v1/articles")
+        .header("x-padding", big)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        assert_problem(response, 431).await["type"],
+        "/problems/headers-too-large"
+    );
 }
 
 fn free_port() -> u16 {
