@@ -94,6 +94,45 @@ pub struct Problem {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Every problem `type` the service answers (without the `/problems/` prefix) and its status:
+/// the list the OpenAPI document gives for `Problem.type`. README's table lists the same;
+/// a test checks both against every type the code can produce.
+pub const PROBLEM_TYPES: &[(&str, u16)] = &[
+    ("malformed-body", 400),
+    ("unauthenticated", 401),
+    ("invalid-credentials", 401),
+    ("forbidden", 403),
+    ("wrong-password", 403),
+    ("cors-origin-not-allowed", 403),
+    ("own-comment", 403),
+    ("thread-locked", 403),
+    ("banned", 403),
+    ("not-found", 404),
+    ("method-not-allowed", 405),
+    ("conflict", 409),
+    ("parent-not-live", 409),
+    ("comment-not-live", 409),
+    ("prediction-closed", 409),
+    ("prediction-has-forecasts", 409),
+    ("prediction-hidden", 409),
+    ("too-many-pins", 409),
+    ("already-reported", 409),
+    ("no-open-reports", 409),
+    ("not-banned", 409),
+    ("comment-not-removed", 409),
+    ("last-admin", 409),
+    ("account-deleted", 409),
+    ("taken", 409),
+    ("payload-too-large", 413),
+    ("uri-too-long", 414),
+    ("unsupported-media-type", 415),
+    ("validation", 422),
+    ("rate-limited", 429),
+    ("headers-too-large", 431),
+    ("internal", 500),
+    ("unavailable", 503),
+];
+
 /// Every way a request can fail; each variant maps to one status and problem `type`.
 #[derive(Debug)]
 pub enum ApiError {
@@ -220,7 +259,8 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    /// The problem's `detail`: what went wrong in this occurrence (also what the CLI prints).
+    pub fn detail(&self) -> String {
         match self {
             Self::MalformedBody(d) => format!("the body is not valid JSON: {d}"),
             Self::UnsupportedMediaType => "send the body as application/json".to_owned(),

@@ -107,8 +107,19 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Before the runtime starts its threads: mallopt is not meant to race with allocations.
+    hindsight::memory::tune_allocator();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => fail(&anyhow::anyhow!("starting the async runtime: {e}")),
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {
@@ -197,31 +208,17 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Result<()> {
-    migrate_quietly(settings).await?;
-    let pool = db::build_pool(settings)?;
-    let mut conn = pool.get().await?;
+    let mut conn = connect_existing(settings).await?;
     let now = Clock::system().now();
-    let user = conn
-        .transaction(async |conn| {
-            let user = hindsight::accounts::queries::set_role(conn, username, role.as_str())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
-            let reason = format!("role set to {role} (command line)");
-            hindsight::predictions::queries::log_action(
-                conn,
-                hindsight::predictions::queries::ModAction {
-                    moderator_id: None,
-                    action: "change_role",
-                    target_user_id: Some(user.id),
-                    reason: Some(&reason),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            Ok::<_, anyhow::Error>(user)
-        })
-        .await?;
+    let user = hindsight::accounts::roles::change_role(
+        &mut conn,
+        hindsight::accounts::roles::RoleChanger::CommandLine,
+        username,
+        role,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
     println!("{} is now {role}", user.username);
     Ok(())
 }
@@ -233,6 +230,14 @@ async fn migrate_quietly(settings: &Settings) -> anyhow::Result<()> {
 
 async fn connect(settings: &Settings) -> anyhow::Result<AsyncPgConnection> {
     migrate_quietly(settings).await?;
+    Ok(AsyncPgConnection::establish(&settings.database_url).await?)
+}
+
+/// A connection for commands that work on data that must already exist: a missing database
+/// is an error, never created (migrations still run, so an older schema is brought up).
+async fn connect_existing(settings: &Settings) -> anyhow::Result<AsyncPgConnection> {
+    db::require_database(&settings.database_url).await?;
+    db::run_migrations(&settings.database_url).await?;
     Ok(AsyncPgConnection::establish(&settings.database_url).await?)
 }
 
@@ -284,7 +289,7 @@ async fn seed_load(
     users: usize,
     seed: u64,
 ) -> anyhow::Result<()> {
-    let mut conn = connect(settings).await?;
+    let mut conn = connect_existing(settings).await?;
     let started = std::time::Instant::now();
     let outcome = content::load::seed_load(
         &mut conn,
@@ -308,7 +313,7 @@ async fn bench_tokens(settings: &Settings, prefix: &str, count: i64) -> anyhow::
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use hindsight::db::schema::users;
-    let mut conn = connect(settings).await?;
+    let mut conn = connect_existing(settings).await?;
     let now = Clock::system().now();
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.expose().as_bytes().to_vec(),
@@ -339,7 +344,7 @@ async fn bench_sql(
     sort: &str,
 ) -> anyhow::Result<()> {
     let sort = parse_sort(sort)?;
-    let mut conn = connect(settings).await?;
+    let mut conn = connect_existing(settings).await?;
     let (article_id, _, _) = hindsight::articles::queries::find_live_id(&mut conn, article)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?;

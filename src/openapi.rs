@@ -77,6 +77,46 @@ impl Modify for ResponsesAlwaysComplete {
     }
 }
 
+/// Lists every problem type with its status in the description of `Problem.type`, from
+/// [`crate::error::PROBLEM_TYPES`], so clients can switch on them from the contract alone.
+struct ProblemTypesListed;
+
+impl Modify for ProblemTypesListed {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let parts: Vec<&mut Schema> = match components.schemas.get_mut("Problem") {
+            Some(RefOr::T(Schema::AllOf(all))) => all
+                .items
+                .iter_mut()
+                .filter_map(|item| match item {
+                    RefOr::T(schema) => Some(schema),
+                    RefOr::Ref(_) => None,
+                })
+                .collect(),
+            Some(RefOr::T(schema)) => vec![schema],
+            _ => return,
+        };
+        let kind = parts.into_iter().find_map(|part| match part {
+            Schema::Object(object) => match object.properties.get_mut("type") {
+                Some(RefOr::T(Schema::Object(kind))) => Some(kind),
+                _ => None,
+            },
+            _ => None,
+        });
+        let Some(kind) = kind else {
+            return;
+        };
+        let mut description = kind.description.clone().unwrap_or_default();
+        description.push_str("\n\nEvery type the service answers, with its status:\n");
+        for (name, status) in crate::error::PROBLEM_TYPES {
+            description.push_str(&format!("\n- `/problems/{name}` ({status})"));
+        }
+        kind.description = Some(description);
+    }
+}
+
 /// The parts of the document that no handler declares.
 #[derive(OpenApi)]
 #[openapi(
@@ -113,6 +153,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::startup::routes)
         .split_for_parts();
     ResponsesAlwaysComplete.modify(&mut doc);
+    ProblemTypesListed.modify(&mut doc);
     doc
 }
 

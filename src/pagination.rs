@@ -62,6 +62,10 @@ pub fn decode(raw: &str, list: &str, sort: &str) -> Result<Cursor, ApiError> {
         .map_err(|_| bad_cursor("not a cursor this service made"))?;
     let data: CursorData =
         serde_json::from_slice(&bytes).map_err(|_| bad_cursor("not a cursor this service made"))?;
+    if contains_nul(&data.k) {
+        // PostgreSQL text cannot hold NUL: such a key could only come from a forged cursor.
+        return Err(bad_cursor("not a cursor this service made"));
+    }
     if data.l != list {
         return Err(bad_cursor("this cursor belongs to another list"));
     }
@@ -72,6 +76,15 @@ pub fn decode(raw: &str, list: &str, sort: &str) -> Result<Cursor, ApiError> {
         key: data.k,
         id: data.i,
     })
+}
+
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
+        _ => false,
+    }
 }
 
 /// Decodes an optional cursor.
@@ -151,6 +164,18 @@ mod tests {
         let cursor = decode(&raw, "tree:1", "new").expect("valid");
         assert_eq!(cursor.id, 42);
         assert_eq!(cursor.key, Value::from("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn cursors_carrying_nul_are_refused_naming_the_cursor() {
+        let forged = encode("tree:1", "best", Value::from("a\0b"), 3);
+        match decode(&forged, "tree:1", "best") {
+            Err(ApiError::Validation(errors)) => {
+                assert_eq!(errors[0].field, "cursor");
+                assert_eq!(errors[0].code, "invalid_cursor");
+            }
+            other => panic!("expected a 422, got {other:?}"),
+        }
     }
 
     #[test]

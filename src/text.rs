@@ -10,8 +10,51 @@ fn is_forbidden_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\n' | '\r' | '\t')
 }
 
+/// True for characters that show nothing by themselves: Unicode format characters (zero-width
+/// spaces and joiners, bidi marks, overrides and isolates, the BOM, invisible operators, tag
+/// characters), variation selectors, and the Hangul and Braille fillers that render blank.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// True for characters a name may not contain because they make it look like something else:
+/// controls (newlines and tabs too), and every invisible character of [`is_invisible`].
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control() || is_invisible(c)
+}
+
+/// Whether a text has at least one character a reader can see.
+pub fn has_visible_character(text: &str) -> bool {
+    text.chars()
+        .any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
+}
+
 /// Checks a required text: NFC-normalised, `min..=max` characters after trimming, no control
-/// characters. Returns the normalised text (trimmed when `trim` is set).
+/// characters, and at least one visible character (a text of zero-width or format characters
+/// only is `too_short`: it shows nothing). Returns the normalised text (trimmed when `trim` is
+/// set).
 pub fn required_text(
     raw: &str,
     field: &str,
@@ -28,6 +71,13 @@ pub fn required_text(
             field,
             code,
             format!("at least {min} characters"),
+        ));
+    }
+    if !has_visible_character(trimmed) {
+        return Err(FieldError::new(
+            field,
+            "too_short",
+            "at least one visible character",
         ));
     }
     if length > max {
@@ -104,6 +154,26 @@ mod tests {
                 .code,
             "invalid_characters"
         );
+    }
+
+    #[test]
+    fn texts_of_invisible_characters_only_are_too_short() {
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{200D}\u{FEFF}",
+            " \u{3164} ",
+            "\u{2800}\u{202E}",
+        ] {
+            assert_eq!(
+                required_text(blank, "body", 1, 100, false)
+                    .expect_err(blank)
+                    .code,
+                "too_short",
+                "{blank:?}"
+            );
+        }
+        assert!(required_text("a\u{200B}", "body", 1, 100, false).is_ok());
+        assert!(required_text("👍", "body", 1, 100, false).is_ok());
     }
 
     #[test]

@@ -68,6 +68,81 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What a ban that outlives its account remembers of the address: SHA-256 (hex) of it in
+    /// lower case without a `+tag` on the local part, so `Ann+x@Example.com` and
+    /// `ann@example.com` are one address for ban evasion, and the address itself is not kept.
+    pub fn ban_key(&self) -> String {
+        email_ban_key(&self.0)
+    }
+}
+
+/// [`Email::ban_key`] of a stored address.
+pub fn email_ban_key(address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let lower = address.trim().to_lowercase();
+    let normalised = match lower.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(base, _)| base);
+            format!("{local}@{domain}")
+        }
+        None => lower,
+    };
+    Sha256::digest(normalised.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a ban that outlives its account remembers of the username: its NFKC lower-case fold.
+pub fn username_ban_key(username: &str) -> String {
+    fold_identity(username)
+}
+
+/// Case-folded NFKC: the form in which two names look the same to a reader
+/// (`ＡＬＩＣＥ`, `Alice` and `alice` are one).
+pub fn fold_identity(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfkc().collect::<String>().to_lowercase()
+}
+
+/// A display name: 1–64 visible characters (NFC, trimmed), none of the characters that let a
+/// name look like something it is not (controls, bidi overrides and isolates, zero-width and
+/// filler characters). Whether it impersonates another user's username is a database question
+/// the handler asks with [`DisplayName::folded`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Checks length and characters; an empty or blank name is `None` (cleared).
+    pub fn parse(raw: &str, field: &str) -> Result<Option<Self>, FieldError> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        if raw.chars().any(crate::text::is_deceptive) {
+            return Err(FieldError::new(
+                field,
+                "invalid_characters",
+                "control, bidirectional, zero-width and filler characters are not allowed",
+            ));
+        }
+        crate::text::required_text(raw, field, 1, 64, true).map(|name| Some(Self(name)))
+    }
+
+    /// The name as it will be stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name folded like usernames are compared ([`fold_identity`]).
+    pub fn folded(&self) -> String {
+        fold_identity(&self.0)
+    }
+
+    /// The stored name.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
 }
 
 /// A password fit to be hashed: 10–128 characters (never trimmed), not the username or email,
@@ -117,6 +192,47 @@ impl NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_ban_keys_ignore_case_and_tags() {
+        let key = |raw: &str| Email::parse(raw, "email").expect("valid").ban_key();
+        assert_eq!(key("Ann+promo@Example.com"), key("ann@example.com"));
+        assert_ne!(key("ann@example.com"), key("anna@example.com"));
+        assert_eq!(key("ann@example.com").len(), 64);
+    }
+
+    #[test]
+    fn display_names_refuse_deceptive_characters() {
+        for bad in [
+            "admin\u{202E}nimda",
+            "zero\u{200B}width",
+            "\u{3164}",
+            "filler\u{3164}name",
+            "bell\u{7}",
+            "iso\u{2066}late",
+            "joiner\u{200D}",
+            "bom\u{FEFF}",
+            "halfwidth\u{FFA0}",
+        ] {
+            let error = DisplayName::parse(bad, "display_name").expect_err(bad);
+            assert_eq!(error.code, "invalid_characters", "{bad:?}");
+        }
+        assert_eq!(
+            DisplayName::parse("  ", "display_name").expect("blank"),
+            None
+        );
+        let name = DisplayName::parse(" Min-ji 민지 ", "display_name")
+            .expect("valid")
+            .expect("some");
+        assert_eq!(name.as_str(), "Min-ji 민지");
+        assert_eq!(
+            DisplayName::parse("ＡＬＩＣＥ", "d")
+                .expect("ok")
+                .expect("some")
+                .folded(),
+            "alice"
+        );
+    }
 
     #[test]
     fn usernames_have_a_length_and_an_alphabet() {

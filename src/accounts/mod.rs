@@ -4,4 +4,5 @@
 pub mod domain;
 pub mod model;
 pub mod queries;
+pub mod roles;
 pub mod routes;

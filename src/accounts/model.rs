@@ -80,6 +80,11 @@ pub struct LoginRequest {
     pub login: String,
     /// The password.
     pub password: String,
+    /// The `device_token` an earlier login of this account on this device received. With it,
+    /// failed logins by others (which close the account's shared failed-login budget) do not
+    /// lock the owner out; only this device's own per-(account, IP) budget applies.
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
 
 /// `POST /auth/refresh` and `POST /auth/logout`.
@@ -160,6 +165,10 @@ pub struct AuthResponse {
     pub token_type: &'static str,
     /// Lifetime of the access token in seconds.
     pub expires_in: i64,
+    /// Keep it per account on this device (a year; each answer carries a fresh one) and send
+    /// it with the next login of that account: strangers' failed logins cannot then lock the
+    /// owner out. It authenticates nothing by itself.
+    pub device_token: String,
 }
 
 /// A public profile (never the email).

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::accounts::model::{NewUser, UserRow};
-use crate::db::schema::{refresh_tokens, users};
+use crate::db::schema::{refresh_tokens, retained_bans, users};
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`, matching the case-insensitive unique indexes.
@@ -88,6 +88,33 @@ pub async fn find_by_username(
         .optional()
 }
 
+/// Locks every live admin row, in id order; returns how many there are.
+pub async fn lock_live_admins(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::deleted_at.is_null())
+        .order(users::id.asc())
+        .select(users::id)
+        .for_update()
+        .load::<i64>(conn)
+        .await
+        .map(|ids| ids.len())
+}
+
+/// An account by username (any case), its row locked.
+pub async fn lock_by_username(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(lower(users::username).eq(username.to_lowercase()))
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Changes to a profile; `None` leaves a column alone, `Some(None)` clears it.
 #[derive(AsChangeset)]
 #[diesel(table_name = users)]
@@ -127,6 +154,78 @@ pub async fn set_password(
         .execute(conn)
         .await?;
     revoke_all_for_user(conn, id, now).await
+}
+
+/// Whether another account's username folds to `folded` (a display name may not impersonate).
+pub async fn username_folds_to(
+    conn: &mut AsyncPgConnection,
+    folded: &str,
+    except: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(lower(users::username).eq(folded))
+            .filter(users::id.ne(except)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The ban retained from a deleted account matching either key and still in force at `now`:
+/// its reason and end.
+pub async fn retained_ban(
+    conn: &mut AsyncPgConnection,
+    username_key: &str,
+    email_key: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(Option<String>, Option<DateTime<Utc>>)>> {
+    retained_bans::table
+        .filter(
+            retained_bans::username_key
+                .eq(username_key)
+                .or(retained_bans::email_key.eq(email_key)),
+        )
+        .filter(
+            retained_bans::banned_until
+                .is_null()
+                .or(retained_bans::banned_until.gt(now)),
+        )
+        .order(retained_bans::banned_until.desc().nulls_first())
+        .select((retained_bans::ban_reason, retained_bans::banned_until))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Keeps the ban of an account being deleted (see the `retained_bans` migration).
+pub async fn retain_ban(
+    conn: &mut AsyncPgConnection,
+    user: &UserRow,
+    keys: (String, Option<String>),
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(retained_bans::table)
+        .values((
+            retained_bans::user_id.eq(user.id),
+            retained_bans::username_key.eq(keys.0),
+            retained_bans::email_key.eq(keys.1),
+            retained_bans::banned_until.eq(user.banned_until),
+            retained_bans::ban_reason.eq(&user.ban_reason),
+            retained_bans::created_at.eq(now),
+        ))
+        .on_conflict(retained_bans::user_id)
+        .do_nothing()
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets a retained ban (the ban was lifted).
+pub async fn forget_retained_ban(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<()> {
+    diesel::delete(retained_bans::table.filter(retained_bans::user_id.eq(user_id)))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Anonymises an account: `deleted-<id>`, no email, no hash, no profile, tokens dead.

@@ -4,9 +4,13 @@ use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::accounts::domain::{Email, NewPassword, Username};
+use crate::accounts::domain::{
+    email_ban_key, username_ban_key, DisplayName, Email, NewPassword, Username,
+};
 use crate::accounts::model::*;
 use crate::accounts::queries::{self, ProfileChanges};
+use crate::accounts::roles::{change_role as change_role_of, RoleChanger};
+use crate::auth::extract::{active_ban, Ban};
 use crate::auth::tokens::{hash_refresh_token, new_family_id, new_refresh_token};
 use crate::auth::{Admin, AuthUser, Role};
 use crate::config::Secret;
@@ -59,7 +63,9 @@ async fn issue_tokens(
     let ttl =
         chrono::Duration::from_std(state.settings.refresh_token_ttl).map_err(ApiError::internal)?;
     queries::insert_refresh_token(conn, user.id, &family, &hash, now, now + ttl).await?;
+    let device_token = state.tokens.issue_device(user.id, now)?;
     Ok(AuthResponse {
+        device_token,
         user: Account::at(user, now),
         access_token,
         refresh_token,
@@ -134,8 +140,15 @@ pub async fn register(
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
         return Err(ApiError::internal(anyhow::anyhow!("parsed fields missing")));
     };
+    let now = state.clock.now();
     {
         let mut conn = state.pool.get().await?;
+        let username_key = username_ban_key(username.as_str());
+        if let Some((reason, until)) =
+            queries::retained_ban(&mut conn, &username_key, &email.ban_key(), now).await?
+        {
+            return Err(Ban { reason, until }.problem());
+        }
         let (username_taken, email_taken) =
             queries::taken(&mut conn, username.as_str(), email.as_str()).await?;
         if let Some(conflict) = registration_conflict(username_taken, email_taken) {
@@ -143,7 +156,6 @@ pub async fn register(
         }
     }
     let password_hash = state.passwords.hash(password.secret()).await?;
-    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let response = conn
         .transaction(async |conn| {
@@ -184,44 +196,89 @@ pub async fn login(
     body: ApiJson<LoginRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
     let ip = state.client_ip(&req);
-    let limits = state.limiter.limits().clone();
     state
         .limiter
-        .take(limits.auth_per_ip, &format!("auth:{ip}"))?;
+        .take(state.limiter.limits().auth_per_ip, &format!("auth:{ip}"))?;
     let body = body.into_inner()?;
-    // Failed logins are throttled per (account, IP) and, more loosely, per account from all
-    // IPs: credential stuffing slows down without anyone being able to lock a victim out.
-    let account = body.login.trim().to_lowercase();
-    let per_account_ip = format!("failed:{account}:{ip}");
-    let per_account = format!("failed:{account}");
-    state
-        .limiter
-        .check(limits.failed_login_per_account_ip, &per_account_ip)?;
-    state
-        .limiter
-        .check(limits.failed_login_per_account, &per_account)?;
+    if body.login.contains('\0') {
+        return Err(ApiError::invalid(
+            "login",
+            "invalid_characters",
+            "the login may not contain NUL characters",
+        ));
+    }
     let user = {
         let mut conn = state.pool.get().await?;
         queries::find_for_login(&mut conn, &body.login).await?
     };
-    let password = Secret::new(body.password);
+    let now = state.clock.now();
+    let account = match &user {
+        Some(user) => AttemptAccount::Known(user.id),
+        None => AttemptAccount::Unknown(body.login.trim().to_lowercase()),
+    };
+    let vouched = match (&user, body.device_token.as_deref()) {
+        (Some(user), Some(device)) => state.tokens.device_vouches_for(device, user.id, now),
+        _ => false,
+    };
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let verified = state.passwords.verify(&password, stored_hash).await?;
+    let password = Secret::new(body.password);
+    let verified =
+        check_password_limited(&state, &account, &ip, vouched, &password, stored_hash).await?;
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.count(crate::metrics::Event::LoginFailed);
-        let _ = state
-            .limiter
-            .take(limits.failed_login_per_account_ip, &per_account_ip);
-        let _ = state
-            .limiter
-            .take(limits.failed_login_per_account, &per_account);
         return Err(ApiError::InvalidCredentials);
     };
     state.metrics.count(crate::metrics::Event::LoginOk);
-    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let response = issue_tokens(&mut conn, &state, user, None, now).await?;
     Ok(web::Json(response))
+}
+
+/// Whose failed-attempt budget a password check draws on: the account the login resolved to
+/// (so `alice` and `alice@example.com` share one), or, for a login naming no account, that
+/// login as written.
+enum AttemptAccount {
+    Known(i64),
+    Unknown(String),
+}
+
+impl AttemptAccount {
+    fn key(&self) -> String {
+        match self {
+            Self::Known(id) => format!("user:{id}"),
+            Self::Unknown(name) => format!("login:{name}"),
+        }
+    }
+}
+
+/// Verifies a password under the failed-attempt limits shared by login, password change and
+/// account deletion: per (account, IP) always, and per account unless a device token of that
+/// account vouches for the caller (OWASP's device cookie: strangers filling the account's
+/// bucket cannot lock its owner out). The tokens are taken before hashing, so concurrent
+/// guesses cannot all pass a check made before any was charged, and given back when the
+/// password is right.
+async fn check_password_limited(
+    state: &AppState,
+    account: &AttemptAccount,
+    ip: &str,
+    device_vouched: bool,
+    password: &Secret,
+    stored_hash: Option<String>,
+) -> Result<bool, ApiError> {
+    let limits = state.limiter.limits();
+    let account = account.key();
+    let per_account_ip = format!("failed:{account}:{ip}");
+    let per_account = format!("failed:{account}");
+    let mut buckets = vec![(limits.failed_login_per_account_ip, per_account_ip.as_str())];
+    if !device_vouched {
+        buckets.push((limits.failed_login_per_account, per_account.as_str()));
+    }
+    state.limiter.reserve(&buckets)?;
+    let verified = state.passwords.verify(password, stored_hash).await;
+    if !matches!(verified, Ok(false)) {
+        state.limiter.refund(&buckets);
+    }
+    verified
 }
 
 enum RefreshOutcome {
@@ -355,18 +412,31 @@ pub async fn update_me(
         ));
     }
     let mut errors = FieldErrors::new();
-    let display_name = body
-        .display_name
-        .map(|v| errors.check(optional_text(v, "display_name", 64)));
+    let display_name = body.display_name.map(|v| {
+        errors
+            .check(DisplayName::parse(
+                v.as_deref().unwrap_or(""),
+                "display_name",
+            ))
+            .flatten()
+    });
     let bio = body
         .bio
         .map(|v| errors.check(optional_text(v, "bio", 1_000)));
     errors.finish()?;
+    let mut conn = state.pool.get().await?;
+    if let Some(Some(name)) = &display_name {
+        if queries::username_folds_to(&mut conn, &name.folded(), user.id).await? {
+            return Err(ApiError::taken(
+                "display_name",
+                "this display name is another user's username",
+            ));
+        }
+    }
     let changes = ProfileChanges {
-        display_name: display_name.map(Option::flatten),
+        display_name: display_name.map(|name| name.map(DisplayName::into_inner)),
         bio: bio.map(Option::flatten),
     };
-    let mut conn = state.pool.get().await?;
     let row = queries::update_profile(&mut conn, user.id, changes).await?;
     Ok(web::Json(Account::at(row, state.clock.now())))
 }
@@ -379,12 +449,13 @@ pub async fn update_me(
     responses(
         (status = 204, description = "Password changed; log in again"),
         (status = 403, description = "The current password is wrong (`code: wrong_password`)", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[post("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     user: AuthUser,
     body: ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -402,10 +473,17 @@ pub async fn change_password(
     )
     .map_err(|e| ApiError::Validation(vec![e]))?;
     let current = Secret::new(body.current_password);
-    if !state
-        .passwords
-        .verify(&current, account.password_hash)
-        .await?
+    let ip = state.client_ip(&req);
+    let account_key = AttemptAccount::Known(user.id);
+    if !check_password_limited(
+        &state,
+        &account_key,
+        &ip,
+        false,
+        &current,
+        account.password_hash,
+    )
+    .await?
     {
         return Err(wrong_password());
     }
@@ -429,30 +507,45 @@ pub async fn change_password(
     responses(
         (status = 204, description = "Account deleted"),
         (status = 403, description = "The password is wrong (`code: wrong_password`)", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[delete("/me")]
 pub async fn delete_me(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     user: AuthUser,
     body: ApiJson<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let stored_hash = {
+    let account = {
         let mut conn = state.pool.get().await?;
-        queries::find_by_id(&mut conn, user.id).await?.password_hash
+        queries::find_by_id(&mut conn, user.id).await?
     };
-    if !state
-        .passwords
-        .verify(&Secret::new(body.password), stored_hash)
-        .await?
-    {
+    let stored_hash = account.password_hash.clone();
+    let ip = state.client_ip(&req);
+    let password = Secret::new(body.password);
+    let account_key = AttemptAccount::Known(user.id);
+    if !check_password_limited(&state, &account_key, &ip, false, &password, stored_hash).await? {
         return Err(wrong_password());
     }
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
+    let banned = active_ban(
+        account.banned_at,
+        account.banned_until,
+        account.ban_reason.clone(),
+        now,
+    )
+    .is_some();
     conn.transaction(async |conn| {
+        if banned {
+            let keys = (
+                username_ban_key(&account.username),
+                account.email.as_deref().map(email_ban_key),
+            );
+            queries::retain_ban(conn, &account, keys, now).await?;
+        }
         queries::anonymise(conn, user.id, now).await?;
         Ok::<_, ApiError>(())
     })
@@ -482,7 +575,9 @@ pub async fn profile(
     Ok(web::Json(user.into()))
 }
 
-/// Change a user's role (admins only); it takes effect on the user's next request.
+/// Change a reader's or moderator's role (admins only); it takes effect on the user's next
+/// request. An admin's role (the caller's own too) changes only through `hindsight set-role`
+/// (403); a deleted account gets no role (409 `/problems/account-deleted`).
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
@@ -490,7 +585,7 @@ pub async fn profile(
     request_body = RoleRequest,
     responses(
         (status = 200, description = "The profile with its new role", body = PublicProfile),
-        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[put("/users/{username}/role")]
@@ -503,27 +598,8 @@ pub async fn change_role(
     let body = body.into_inner()?;
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
-    let user = conn
-        .transaction(async |conn| {
-            let user = queries::set_role(conn, &username, body.role.as_str())
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-            let reason = format!("role set to {}", body.role);
-            crate::predictions::queries::log_action(
-                conn,
-                crate::predictions::queries::ModAction {
-                    moderator_id: Some(admin.0.id),
-                    action: "change_role",
-                    target_user_id: Some(user.id),
-                    reason: Some(&reason),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            Ok::<_, ApiError>(user)
-        })
-        .await?;
+    let changer = RoleChanger::Admin(admin.0.clone());
+    let user = change_role_of(&mut conn, changer, &username, body.role, now).await?;
     tracing::info!(admin_id = admin.0.id, user_id = user.id, role = %body.role, "role changed");
     Ok(web::Json(user.into()))
 }

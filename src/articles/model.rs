@@ -251,6 +251,8 @@ pub struct ArticleInput {
     pub summary: Option<String>,
     /// Markdown body.
     pub body: String,
+    /// The body rendered (see `markdown::render_article`).
+    pub body_html: String,
     /// Tags.
     pub tags: Vec<String>,
     /// Publication time, if given.
@@ -270,14 +272,16 @@ impl CreateArticleRequest {
             .check(optional_text(self.summary, "summary", SUMMARY_MAX))
             .flatten();
         let body = errors.check(required_text(&self.body, "body", 1, BODY_MAX, false));
+        let body_html = body.as_deref().and_then(|b| errors.check(article_html(b)));
         let tags = errors.check(parse_tags(&self.tags.unwrap_or_default(), "tags"));
         errors.finish()?;
-        match (title, body, tags) {
-            (Some(title), Some(body), Some(tags)) => Ok(ArticleInput {
+        match (title, body, body_html, tags) {
+            (Some(title), Some(body), Some(body_html), Some(tags)) => Ok(ArticleInput {
                 title,
                 slug,
                 summary,
                 body,
+                body_html,
                 tags,
                 published_at: self.published_at,
             }),
@@ -286,6 +290,11 @@ impl CreateArticleRequest {
             ))),
         }
     }
+}
+
+/// An article body rendered, or the 422 entry for one too costly to render.
+fn article_html(body: &str) -> Result<String, FieldError> {
+    super::markdown::render_article(body).map_err(|refusal| refusal.field_error("body"))
 }
 
 /// Distinguishes an absent field from `null`.
@@ -365,13 +374,14 @@ impl UpdateArticleRequest {
         let body = self
             .body
             .and_then(|b| errors.check(required_text(&b, "body", 1, BODY_MAX, false)));
+        let body_html = body.as_deref().and_then(|b| errors.check(article_html(b)));
         let tags = self.tags.and_then(|t| errors.check(parse_tags(&t, "tags")));
         errors.finish()?;
         Ok(ArticleChanges {
             title,
             slug,
             summary,
-            body_html: body.as_deref().map(super::markdown::render),
+            body_html,
             body,
             tags,
             published_at: self.published_at,

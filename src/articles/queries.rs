@@ -121,7 +121,7 @@ pub async fn insert(
             articles::title.eq(&input.title),
             articles::summary.eq(&input.summary),
             articles::body.eq(&input.body),
-            articles::body_html.eq(super::markdown::render(&input.body)),
+            articles::body_html.eq(&input.body_html),
             articles::tags.eq(&input.tags),
             articles::author_id.eq(author_id),
             articles::published_at.eq(input.published_at.unwrap_or(now)),

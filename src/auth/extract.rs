@@ -43,24 +43,31 @@ impl AuthUser {
     /// Refuses contributing writes (comments, edits, votes, forecasts, reports, profile
     /// changes) while a ban is in force, whatever token the user holds.
     pub fn ensure_can_contribute(&self) -> Result<(), ApiError> {
-        let Some(ban) = &self.ban else {
-            return Ok(());
-        };
+        match &self.ban {
+            Some(ban) => Err(ban.problem()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Ban {
+    /// The 403 `/problems/banned` naming the ban's reason and end.
+    pub fn problem(&self) -> ApiError {
         let mut extra = serde_json::Map::new();
         extra.insert(
             "ban_reason".to_owned(),
-            serde_json::Value::from(ban.reason.clone()),
+            serde_json::Value::from(self.reason.clone()),
         );
         extra.insert(
             "banned_until".to_owned(),
-            serde_json::Value::from(ban.until.map(|t| t.to_rfc3339())),
+            serde_json::Value::from(self.until.map(|t| t.to_rfc3339())),
         );
-        Err(ApiError::Forbidden {
+        ApiError::Forbidden {
             kind: "banned",
             detail: "you are banned from contributing".to_owned(),
             code: None,
             extra,
-        })
+        }
     }
 }
 

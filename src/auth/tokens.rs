@@ -20,6 +20,11 @@ pub const ISSUER: &str = "hindsight";
 pub const AUDIENCE: &str = "hindsight-api";
 /// The `typ` claim of access tokens; refresh tokens are not JWTs, so they can never pass.
 pub const ACCESS_TYPE: &str = "access";
+/// The `typ` claim of device tokens (OWASP's device cookie): they vouch that this device once
+/// logged in to an account, and never authenticate a request.
+pub const DEVICE_TYPE: &str = "device";
+/// Lifetime of a device token: a year, renewed at every login.
+pub const DEVICE_TTL_SECS: i64 = 365 * 86_400;
 /// Leeway on `exp`/`iat`, in seconds (jsonwebtoken's default of 60 is too generous).
 pub const LEEWAY_SECS: i64 = 5;
 
@@ -40,6 +45,25 @@ pub struct AccessClaims {
     pub typ: String,
     /// The user's token version when issued; a password change or deletion bumps it.
     pub ver: i32,
+}
+
+/// The claims of a device token: the account it vouches for and its lifetime.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeviceClaims {
+    /// The user id, as a string.
+    pub sub: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Token type: always `device`.
+    pub typ: String,
+    /// Random, so that two devices never hold the same token.
+    pub jti: String,
 }
 
 /// Signing and verification keys with a validation pinned to HS256.
@@ -110,6 +134,40 @@ impl TokenKeys {
     }
 }
 
+impl TokenKeys {
+    /// Signs a device token for `user_id` at `now`, handed out at each successful login so that
+    /// the owner's later logins skip the per-account failed-login bucket that strangers fill.
+    pub fn issue_device(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let claims = DeviceClaims {
+            sub: user_id.to_string(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + DEVICE_TTL_SECS,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            typ: DEVICE_TYPE.to_owned(),
+            jti: new_family_id(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    /// True when `token` is a valid, unexpired device token of `user_id`. Any failure is just
+    /// "not vouched for": the login then goes through the per-account bucket as usual.
+    pub fn device_vouches_for(&self, token: &str, user_id: i64, now: DateTime<Utc>) -> bool {
+        let Ok(data) =
+            jsonwebtoken::decode::<DeviceClaims>(token, &self.decoding, &self.validation)
+        else {
+            return false;
+        };
+        let claims = data.claims;
+        let now = now.timestamp();
+        claims.typ == DEVICE_TYPE
+            && claims.sub == user_id.to_string()
+            && claims.exp > now
+            && claims.iat <= now + LEEWAY_SECS
+    }
+}
+
 /// A new refresh token and the hash under which it is stored.
 pub fn new_refresh_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
@@ -176,6 +234,27 @@ mod tests {
         assert_eq!(claims.sub, "7");
         let later = now + chrono::Duration::seconds(900 + LEEWAY_SECS + 10);
         assert!(keys.verify_access(&token, later).is_err());
+    }
+
+    #[test]
+    fn device_tokens_vouch_only_for_their_account_and_never_authenticate() {
+        let keys = keys();
+        let now = Utc::now();
+        let device = keys.issue_device(7, now).expect("sign");
+        assert!(keys.device_vouches_for(&device, 7, now));
+        assert!(!keys.device_vouches_for(&device, 8, now), "another account");
+        let later = now + chrono::Duration::seconds(DEVICE_TTL_SECS + 1);
+        assert!(!keys.device_vouches_for(&device, 7, later), "expired");
+        assert!(
+            keys.verify_access(&device, now).is_err(),
+            "not an access token"
+        );
+        let access = keys.issue_access(7, 0, now).expect("sign");
+        assert!(
+            !keys.device_vouches_for(&access, 7, now),
+            "not a device token"
+        );
+        assert!(!keys.device_vouches_for("garbage", 7, now));
     }
 
     #[test]

@@ -270,7 +270,10 @@ impl CommentView {
             }),
             _ => None,
         };
-        let prediction = PredictionView::from_cols(row.prediction, ctx.now, removed && !privileged);
+        // A removal hides the claim from readers, also after the author deleted the comment
+        // (the removal reason stays on the erased row until a restore clears it).
+        let claim_hidden = (removed || row.removal_reason.is_some()) && !privileged;
+        let prediction = PredictionView::from_cols(row.prediction, ctx.now, claim_hidden);
         Self {
             id: row.id,
             article_slug: row.article_slug,

@@ -175,11 +175,19 @@ pub async fn count_in_locked_article(
         .await
 }
 
-/// Sets a comment's state (a comment that is no longer live loses its pin).
-pub async fn set_state(conn: &mut AsyncPgConnection, id: i64, state: &str) -> QueryResult<()> {
+/// Erases a comment at its author's request: the state becomes `deleted` and its text and its
+/// whole edit history are gone from the database, not only from responses (the author's
+/// deletion outranks a moderator's removal). Counters are the caller's business: they differ
+/// for a live and a removed comment.
+pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(comment_edits::table.filter(comment_edits::comment_id.eq(id)))
+        .execute(conn)
+        .await?;
     diesel::update(comments::table.find(id))
         .set((
-            comments::state.eq(state),
+            comments::state.eq("deleted"),
+            comments::body.eq(""),
+            comments::body_html.eq(""),
             comments::pinned_at.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)

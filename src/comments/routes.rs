@@ -6,7 +6,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::accounts;
-use crate::articles::markdown::render;
 use crate::articles::queries::find_live_id;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
@@ -14,7 +13,7 @@ use crate::comments::queries::{self, NewComment};
 use crate::comments::sort::Sort;
 use crate::comments::thread::{self, After, Scope, TreeShape};
 use crate::comments::write;
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldError, FieldErrors, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
 use crate::pagination::first_field;
@@ -131,23 +130,41 @@ fn next_cursor(list: &str, sort: Sort, last: Option<&CommentRow>) -> Option<Stri
     last.map(|row| pagination::encode(list, sort.as_str(), sort.key_of(row), row.id))
 }
 
-/// Comment creation: a short and an hourly bucket per user, stricter for accounts younger
-/// than a day.
-fn limit_comments(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
+/// A comment body rendered to HTML, or the 422 entry for one too costly to render.
+fn render_body(text: &str) -> Result<String, FieldError> {
+    crate::articles::markdown::render(text).map_err(|refusal| refusal.field_error("body"))
+}
+
+/// What a comment write is charged to: new comments and edits have buckets of their own,
+/// under the same rules.
+#[derive(Clone, Copy)]
+enum CommentWrite {
+    Create,
+    Edit,
+}
+
+/// Comment creation and editing: a short and an hourly bucket per user, stricter for accounts
+/// younger than a day. Edits count like comments: each one renders Markdown and keeps the
+/// previous text in the history.
+fn limit_comments(state: &AppState, user: &AuthUser, write: CommentWrite) -> Result<(), ApiError> {
     let limits = state.limiter.limits();
+    let kind = match write {
+        CommentWrite::Create => "comments",
+        CommentWrite::Edit => "edits",
+    };
     let young = state.clock.now() - user.created_at < chrono::Duration::days(1);
     let (short, key) = if young {
         (
             limits.new_account_comments,
-            format!("comments-new:{}", user.id),
+            format!("{kind}-new:{}", user.id),
         )
     } else {
-        (limits.comments, format!("comments:{}", user.id))
+        (limits.comments, format!("{kind}:{}", user.id))
     };
     state.limiter.take(short, &key)?;
     state.limiter.take(
         limits.comments_hourly,
-        &format!("comments-hourly:{}", user.id),
+        &format!("{kind}-hourly:{}", user.id),
     )
 }
 
@@ -207,10 +224,13 @@ pub async fn create_comment(
     body: ApiJson<CreateCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.ensure_can_contribute()?;
-    limit_comments(&state, &user)?;
+    limit_comments(&state, &user, CommentWrite::Create)?;
     let body = body.into_inner()?;
     let mut errors = FieldErrors::new();
     let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));
+    let html = text
+        .as_deref()
+        .and_then(|text| errors.check(render_body(text)));
     let now = state.clock.now();
     let prediction = body
         .prediction
@@ -226,13 +246,14 @@ pub async fn create_comment(
         }
     }
     errors.finish()?;
-    let (article_id, Some(text)) = (article.ok_or_else(|| article_not_found(&slug))?, text) else {
+    let (article_id, Some(text), Some(html)) =
+        (article.ok_or_else(|| article_not_found(&slug))?, text, html)
+    else {
         return Err(missing());
     };
     if let Some((_, true, reason)) = &found {
         return Err(thread_locked(reason.clone()));
     }
-    let html = render(&text);
     let new = NewComment {
         article_id,
         parent_id: body.parent_id,
@@ -432,7 +453,7 @@ pub async fn comment_replies(
     responses(
         (status = 200, description = "The edited comment", body = CommentView),
         (status = 409, description = "The comment is deleted or removed", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[patch("/comments/{id}")]
@@ -443,6 +464,7 @@ pub async fn update_comment(
     body: ApiJson<UpdateCommentRequest>,
 ) -> Result<web::Json<CommentView>, ApiError> {
     user.ensure_can_contribute()?;
+    limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
     let id = *id;
     if body.body.is_none() && body.prediction.is_none() {
@@ -458,6 +480,9 @@ pub async fn update_comment(
         .body
         .as_deref()
         .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
+    let new_html = text
+        .as_deref()
+        .and_then(|text| errors.check(render_body(text)));
     let edit = body
         .prediction
         .as_ref()
@@ -527,8 +552,13 @@ pub async fn update_comment(
             )
             .await?;
         }
-        let new_body = text.clone().unwrap_or_else(|| current.body.clone());
-        let html = render(&new_body);
+        let (new_body, html) = match (&text, &new_html) {
+            (Some(text), Some(html)) => (text.clone(), html.clone()),
+            _ => (
+                current.body.clone(),
+                render_body(&current.body).map_err(|e| ApiError::Validation(vec![e]))?,
+            ),
+        };
         queries::record_edit(
             conn,
             &current,
@@ -575,8 +605,9 @@ fn parse_prediction_edit(
     }
 }
 
-/// Delete an own comment. Soft: it stays as a placeholder while it has live replies.
-/// Deleting an already deleted comment answers 204 again.
+/// Delete an own comment (also one a moderator removed). Its text and edit history are erased
+/// from the database; it stays as a placeholder while it has live replies. Deleting an
+/// already deleted comment answers 204 again.
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
@@ -604,13 +635,13 @@ pub async fn delete_comment(
         let state = queries::lock_chain(conn, &comment.chain()).await?;
         match state.as_deref() {
             Some("visible") => {
-                queries::set_state(conn, id, "deleted").await?;
+                queries::erase(conn, id).await?;
                 queries::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
                 queries::count_in_article(conn, comment.article_id, -1).await?;
             }
-            // A removed comment stays removed: its author cannot lift a moderator's decision
-            // (or un-hide its prediction) by deleting it.
-            Some("removed") => {}
+            // The author's deletion wins over a removal: the text is erased and a later
+            // restore finds nothing to restore. Its counters already dropped at the removal.
+            Some("removed") => queries::erase(conn, id).await?,
             _ => {}
         }
         Ok::<_, ApiError>(())

@@ -3,17 +3,26 @@
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use crate::auth::extract::active_ban;
 use crate::comments::queries::{self, NewComment};
 use crate::error::{ApiError, FieldError};
 use crate::predictions::queries::NewPrediction;
 
 /// Inserts `comment` (its `path` and `depth` are filled in from the parent) and returns its id.
+/// The author's ban is checked again inside the transaction, ordered against bans (see
+/// `hold_against_bans`): a ban that removes the author's content never misses a comment
+/// committed while it ran.
 pub async fn create_comment(
     conn: &mut AsyncPgConnection,
     mut comment: NewComment<'_>,
     prediction: Option<NewPrediction>,
 ) -> Result<i64, ApiError> {
     conn.transaction(async |conn| {
+        let (banned_at, banned_until, reason) =
+            crate::moderation::queries::hold_against_bans(conn, comment.author_id).await?;
+        if let Some(ban) = active_ban(banned_at, banned_until, reason, comment.created_at) {
+            return Err(ban.problem());
+        }
         if let Some(parent_id) = comment.parent_id {
             comment.path = reply_path(conn, comment.article_id, parent_id).await?;
             comment.depth = i32::try_from(comment.path.len()).unwrap_or(i32::MAX);

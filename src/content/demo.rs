@@ -234,6 +234,7 @@ pub async fn seed_demo(
         slug: Some(DEMO_SLUG.to_owned()),
         summary: Some(SUMMARY.to_owned()),
         body: BODY.to_owned(),
+        body_html: markdown::render_article(BODY)?,
         tags: vec![
             "korea".into(),
             "china".into(),
@@ -252,7 +253,7 @@ pub async fn seed_demo(
     .await?;
     let mut comment_ids: Vec<i64> = Vec::new();
     for comment in THREAD {
-        let html = markdown::render(comment.body);
+        let html = markdown::render(comment.body)?;
         let new = NewComment {
             article_id: article.id,
             parent_id: comment.parent.map(|i| comment_ids[i]),
@@ -301,7 +302,7 @@ async fn seed_predictions(
     for (i, (author, claim, percent, days, criteria)) in PREDICTIONS.iter().enumerate() {
         let created_at = now - Duration::hours(2) + Duration::minutes(i64::try_from(i)?);
         let body = format!("My forecast: {claim}.");
-        let html = markdown::render(&body);
+        let html = markdown::render(&body)?;
         let comment = NewComment {
             article_id,
             parent_id: None,

@@ -48,6 +48,7 @@ async fn ensure_articles(
                     slug: Some(slug.clone()),
                     summary: None,
                     body: "Benchmark article.".to_owned(),
+                    body_html: crate::articles::markdown::render_article("Benchmark article.")?,
                     tags: vec![(*tag).to_owned()],
                     published_at: None,
                 };

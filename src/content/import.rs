@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 
 use crate::articles::model::{derive_slug, ArticleChanges, ArticleInput, CreateArticleRequest};
-use crate::articles::{markdown, queries as articles};
+use crate::articles::queries as articles;
 use crate::db::schema::{articles as articles_table, users};
 use crate::error::ApiError;
 
@@ -134,7 +134,7 @@ pub async fn upsert_article(
                     title: Some(input.title.clone()),
                     slug: None,
                     summary: Some(input.summary.clone()),
-                    body_html: Some(markdown::render(&input.body)),
+                    body_html: Some(input.body_html.clone()),
                     body: Some(input.body.clone()),
                     tags: Some(input.tags.clone()),
                     published_at: input.published_at,

@@ -263,7 +263,7 @@ async fn insert_chunk(
         depths.push(i32::try_from(p.depth)?);
         authors.push(user_ids[p.author]);
         let body = sentence(rng);
-        htmls.push(markdown::render(&body));
+        htmls.push(markdown::render(&body)?);
         bodies.push(body);
         times.push(start + Duration::seconds(i64::try_from(i)?));
         replies.push(p.reply_count);

@@ -162,6 +162,39 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Refuses, with one line saying what to do, when the database `url` names does not exist:
+/// commands that work on existing data (`set-role`, `seed-load`, the bench helpers) must not
+/// create and migrate an empty database and then report that nothing was found.
+pub async fn require_database(url: &str) -> anyhow::Result<()> {
+    if AsyncPgConnection::establish(url).await.is_ok() {
+        return Ok(());
+    }
+    let name = database_name(url).context("DATABASE_URL names no database")?;
+    let maintenance_url = with_database(url, "postgres").context("DATABASE_URL is malformed")?;
+    let mut conn = AsyncPgConnection::establish(&maintenance_url)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to PostgreSQL at {} ({})",
+                redact_url(url),
+                e.to_string().trim()
+            )
+        })?;
+    let exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(&name)
+            .get_result::<Exists>(&mut conn)
+            .await?
+            .exists;
+    if exists {
+        anyhow::bail!("cannot connect to database {name} at {}", redact_url(url));
+    }
+    anyhow::bail!(
+        "database {name} does not exist at {}: check DATABASE_URL, or create it with `hindsight migrate` (or by starting the service)",
+        redact_url(url)
+    )
+}
+
 /// Applies pending migrations on a blocking thread, holding the migration advisory lock.
 pub async fn run_migrations(url: &str) -> anyhow::Result<()> {
     let url = url.to_owned();

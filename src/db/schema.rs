@@ -222,6 +222,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    retained_bans (user_id) {
+        user_id -> Int8,
+        username_key -> Text,
+        email_key -> Nullable<Text>,
+        banned_until -> Nullable<Timestamptz>,
+        ban_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         username -> Text,
@@ -263,6 +274,7 @@ diesel::joinable!(mod_actions -> predictions (prediction_id));
 diesel::joinable!(predictions -> articles (article_id));
 diesel::joinable!(predictions -> comments (comment_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(retained_bans -> users (user_id));
 diesel::joinable!(report_resolutions -> articles (article_id));
 diesel::joinable!(report_resolutions -> comments (comment_id));
 diesel::joinable!(report_resolutions -> users (resolved_by));
@@ -286,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mod_actions,
     predictions,
     refresh_tokens,
+    retained_bans,
     report_resolutions,
     reports,
     server_secrets,

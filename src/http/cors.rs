@@ -67,6 +67,12 @@ pub async fn cors(
             }
             .error_response()
         };
+        let mut response = response;
+        // Preflights are answered here, outside the security-headers layer.
+        response.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         return Ok(req.into_response(response));
     }
     let mut response = next.call(req).await?.map_into_boxed_body();

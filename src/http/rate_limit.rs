@@ -161,6 +161,50 @@ impl Limiter {
         self.apply(rule, key, false)
     }
 
+    /// Takes one token from every bucket at once, or from none (429 naming the first empty
+    /// one). For checks whose outcome is only known after expensive work, such as password
+    /// verification: the token is held while the work runs, so concurrent attempts cannot all
+    /// pass a check made before any of them was charged; [`Limiter::refund`] gives it back
+    /// when the attempt turns out not to count (a correct password).
+    pub fn reserve(&self, buckets: &[(Rule, &str)]) -> Result<(), ApiError> {
+        if !self.limits.enabled {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        for (rule, key) in buckets {
+            let bucket = map.entry((*key).to_owned()).or_insert(Bucket {
+                tokens: f64::from(rule.capacity),
+                updated: now,
+            });
+            Self::refill(bucket, *rule, now);
+            if bucket.tokens < 1.0 {
+                return Err(Self::refused(*rule, bucket));
+            }
+        }
+        for (_, key) in buckets {
+            if let Some(bucket) = map.get_mut(*key) {
+                bucket.tokens -= 1.0;
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives back the tokens a [`Limiter::reserve`] took.
+    pub fn refund(&self, buckets: &[(Rule, &str)]) {
+        if !self.limits.enabled {
+            return;
+        }
+        let now = self.clock.now();
+        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        for (rule, key) in buckets {
+            if let Some(bucket) = map.get_mut(*key) {
+                Self::refill(bucket, *rule, now);
+                bucket.tokens = (bucket.tokens + 1.0).min(f64::from(rule.capacity));
+            }
+        }
+    }
+
     fn apply(&self, rule: Rule, key: &str, take: bool) -> Result<(), ApiError> {
         if !self.limits.enabled {
             return Ok(());
@@ -187,6 +231,12 @@ impl Limiter {
 
 /// The client's address: the socket peer, or, when the peer is a trusted proxy, the last
 /// address in `X-Forwarded-For` that is not itself a trusted proxy.
+///
+/// Every `X-Forwarded-For` line counts, in order, as one list (RFC 9110 §5.3): a proxy that
+/// appends its own line (HAProxy's `option forwardfor`) puts the address it saw after any line
+/// the client sent, so reading only the first line would let the client choose its address.
+/// An entry that is not an address (a client's garbage) ends the walk: nothing left of it can
+/// be trusted either, so the proxy's view is used.
 pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     let peer = req.peer_addr().map(|a| a.ip());
     let Some(peer) = peer else {
@@ -195,18 +245,31 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     if !trusted.contains(&peer) {
         return peer.to_string();
     }
-    req.headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|list| {
-            list.split(',')
-                .map(str::trim)
-                .rev()
-                .filter_map(|ip| ip.parse::<IpAddr>().ok())
-                .find(|ip| !trusted.contains(ip))
-        })
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    rightmost_untrusted(&lines, trusted)
         .unwrap_or(peer)
         .to_string()
+}
+
+/// The rightmost address of the combined `X-Forwarded-For` lines that is not a trusted proxy.
+fn rightmost_untrusted(lines: &[&str], trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut last_trusted = None;
+    for entry in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        match entry.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => last_trusted = Some(ip),
+            Ok(ip) => return Some(ip),
+            Err(_) => return last_trusted,
+        }
+    }
+    last_trusted
 }
 
 #[cfg(test)]
@@ -226,6 +289,53 @@ mod tests {
         assert!("0/min".parse::<Rule>().is_err());
         assert!("ten/min".parse::<Rule>().is_err());
         assert!("10/fortnight".parse::<Rule>().is_err());
+    }
+
+    #[test]
+    fn forwarded_lines_are_combined_before_the_rightmost_untrusted_address_is_taken() {
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let trusted = [proxy];
+        let ip = |lines: &[&str]| rightmost_untrusted(lines, &trusted).map(|ip| ip.to_string());
+        // The client's own line comes first; the proxy appends what it saw.
+        assert_eq!(
+            ip(&["1.2.3.4", "203.0.113.9"]).as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(
+            ip(&["1.2.3.4, 5.6.7.8", "203.0.113.9, 10.0.0.1"]).as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(ip(&["203.0.113.9"]).as_deref(), Some("203.0.113.9"));
+        // Garbage before the proxy's entry is not trusted past.
+        assert_eq!(
+            ip(&["nonsense", "203.0.113.9"]).as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(ip(&["10.0.0.1, nonsense"]).as_deref(), None);
+        assert_eq!(ip(&[]), None);
+    }
+
+    #[test]
+    fn reservations_are_all_or_nothing_and_refundable() {
+        let limiter = Limiter::new(RateLimits::default(), Clock::manual(Utc::now()));
+        let one = Rule {
+            capacity: 1,
+            period_secs: 60,
+        };
+        let two = Rule {
+            capacity: 2,
+            period_secs: 60,
+        };
+        assert!(limiter.reserve(&[(two, "a"), (one, "b")]).is_ok());
+        assert!(
+            limiter.reserve(&[(two, "a"), (one, "b")]).is_err(),
+            "b is empty"
+        );
+        // The refused reservation took nothing from `a`.
+        assert!(limiter.reserve(&[(two, "a")]).is_ok());
+        assert!(limiter.reserve(&[(two, "a")]).is_err());
+        limiter.refund(&[(two, "a")]);
+        assert!(limiter.reserve(&[(two, "a")]).is_ok());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::auth::role::{stored_role, Role};
 use crate::auth::AuthUser;
 use crate::comments::queries::{self as comments, CommentForWrite};
+use crate::db::cached;
 use crate::db::schema::{comments as comments_table, users};
 use crate::error::ApiError;
 
@@ -144,6 +145,49 @@ pub async fn live_comment_ids(
         .select(comments_table::id)
         .load(conn)
         .await
+}
+
+/// The class of the advisory locks that order a user's new comments against bans of that
+/// user (`ban` in ASCII).
+const BAN_LOCK_CLASS: i32 = 0x0062_616e;
+
+/// A user's stored ban columns: banned_at, banned_until, ban_reason.
+pub type BanColumns = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<String>);
+
+/// Holds, until the transaction ends, the shared side of the user's ban lock, then reads the
+/// ban as committed at that moment. A new comment takes it first (before any row lock), so a
+/// ban either commits before the comment's check (which then sees it) or waits for the comment
+/// to commit (and its content removal then sees the comment). An advisory lock rather than the
+/// user row, because votes lock comments before users and a row lock here would deadlock.
+pub async fn hold_against_bans(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+) -> QueryResult<BanColumns> {
+    cached(
+        diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1, ($2 % 2147483648)::int4)")
+            .bind::<diesel::sql_types::Integer, _>(BAN_LOCK_CLASS)
+            .bind::<diesel::sql_types::BigInt, _>(user_id),
+    )
+    .execute(conn)
+    .await?;
+    users::table
+        .find(user_id)
+        .select((users::banned_at, users::banned_until, users::ban_reason))
+        .first(conn)
+        .await
+}
+
+/// Takes the exclusive side of the user's ban lock (see [`hold_against_bans`]); a ban takes it
+/// before anything else, so comments being written commit first and none start meanwhile.
+pub async fn lock_for_ban(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<()> {
+    cached(
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483648)::int4)")
+            .bind::<diesel::sql_types::Integer, _>(BAN_LOCK_CLASS)
+            .bind::<diesel::sql_types::BigInt, _>(user_id),
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// A ban to store: since, until (None: permanent), why.

@@ -426,6 +426,9 @@ pub async fn ban_user(
             crate::auth::role::stored_role(&target.role),
             false,
         )?;
+        // Before any row lock: comments of the user being written commit first, and none
+        // start until the ban is committed (they then see it).
+        queries::lock_for_ban(conn, target.id).await?;
         if body.remove_content {
             queries::remove_all(conn, target.id, &reason, now).await?;
         }
@@ -480,6 +483,7 @@ pub async fn unban_user(
             return Err(ApiError::conflict("not-banned", "the user is not banned"));
         }
         queries::set_ban(conn, target.id, None).await?;
+        crate::accounts::queries::forget_retained_ban(conn, target.id).await?;
         log_action(
             conn,
             ModAction {

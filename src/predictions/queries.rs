@@ -84,22 +84,53 @@ pub struct LockedPrediction {
 }
 
 /// Locks a prediction of a live article; every forecast and resolution of it is serialised.
+///
+/// Three statements, in the lock order every writer uses (comments, then predictions): the
+/// comment's row is share-locked first, so a removal, deletion or edit of the comment and a
+/// forecast commit one after the other, never interleaved; then the prediction's row; then the
+/// state is read by a statement that starts only once both locks are held. (A statement that
+/// waits for a lock sees every other table, and its subqueries, as they were when it began:
+/// reading in the locking statement would miss a removal or a forecast committed while it
+/// waited.)
 pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<LockedPrediction>> {
-    cached(
-        diesel::sql_query(
-            "SELECT p.id, p.article_id, p.author_id, p.comment_id, c.state AS comment_state, \
-                    p.resolves_at, p.outcome, p.closed_at, \
-                    (SELECT count(*) FROM forecasts f \
-                      WHERE f.prediction_id = p.id AND f.user_id <> p.author_id) AS other_forecasters \
-             FROM predictions p JOIN comments c ON c.id = p.comment_id \
-             JOIN articles a ON a.id = p.article_id \
-             WHERE p.id = $1 AND a.deleted_at IS NULL FOR NO KEY UPDATE OF p",
-        )
-        .bind::<BigInt, _>(id),
+    let locked = |sql: &'static str| cached(diesel::sql_query(sql).bind::<BigInt, _>(id));
+    let comment = locked(
+        "SELECT c.id FROM comments c \
+         WHERE c.id = (SELECT comment_id FROM predictions WHERE id = $1) FOR SHARE",
+    )
+    .get_result::<LockedId>(conn)
+    .await
+    .optional()?
+    .map(|row| row.id);
+    if comment.is_none() {
+        return Ok(None);
+    }
+    let prediction = locked("SELECT id FROM predictions WHERE id = $1 FOR NO KEY UPDATE")
+        .get_result::<LockedId>(conn)
+        .await
+        .optional()?
+        .map(|row| row.id);
+    if prediction != Some(id) {
+        return Ok(None);
+    }
+    locked(
+        "SELECT p.id, p.article_id, p.author_id, p.comment_id, c.state AS comment_state, \
+                p.resolves_at, p.outcome, p.closed_at, \
+                (SELECT count(*) FROM forecasts f \
+                  WHERE f.prediction_id = p.id AND f.user_id <> p.author_id) AS other_forecasters \
+         FROM predictions p JOIN comments c ON c.id = p.comment_id \
+         JOIN articles a ON a.id = p.article_id \
+         WHERE p.id = $1 AND a.deleted_at IS NULL",
     )
     .get_result(conn)
     .await
     .optional()
+}
+
+#[derive(QueryableByName)]
+struct LockedId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
 /// The prediction of a comment, locked.

@@ -132,10 +132,10 @@ pub async fn forecast(
             let prediction = queries::lock(conn, id)
                 .await?
                 .ok_or_else(|| prediction_not_found(id))?;
-            if prediction.comment_state == "removed" {
+            if prediction.comment_state != "visible" {
                 return Err(ApiError::conflict(
                     "prediction-hidden",
-                    "the prediction's comment was removed",
+                    "the prediction's comment was deleted or removed",
                 ));
             }
             if prediction.outcome.is_some() || now >= prediction.resolves_at {
@@ -338,7 +338,8 @@ pub struct PredictionListQuery {
     pub status: Option<StatusFilter>,
     /// Only predictions under this article.
     pub article: Option<String>,
-    /// Only predictions by this user.
+    /// Only predictions by this user, on comments anyone can see as theirs (never on a deleted
+    /// or removed comment, whose author is hidden).
     pub author: Option<String>,
     /// Order (default `newest`).
     pub sort: Option<PredictionSort>,
@@ -429,7 +430,7 @@ pub async fn list_predictions(
                 pu.username AS prediction_author_username, pu.display_name AS prediction_author_display_name \
          FROM comments c {joins} JOIN users pu ON pu.id = p.author_id \
          WHERE p.id IS NOT NULL AND a.deleted_at IS NULL AND ({status_filter}) \
-           AND ($2::text IS NULL OR a.slug = $2) AND ($3::text IS NULL OR lower(pu.username) = lower($3)) \
+           AND ($2::text IS NULL OR a.slug = $2) AND ($3::text IS NULL OR (lower(pu.username) = lower($3) AND c.state = 'visible')) \
            {keyset} \
          ORDER BY {order} LIMIT $4",
         columns = crate::comments::model::COMMENT_COLUMNS,

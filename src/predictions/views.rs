@@ -76,7 +76,7 @@ type PredictionFacts = (
     Option<String>,
     i64,
     i64,
-    String,
+    Option<String>,
 );
 
 /// The facts a chart needs; None when the prediction or its article is gone.
@@ -94,7 +94,7 @@ async fn facts(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Pred
             predictions::outcome,
             predictions::author_id,
             predictions::comment_id,
-            comments::state,
+            comments::removal_reason,
         ))
         .first(conn)
         .await
@@ -174,7 +174,7 @@ pub async fn history_chart(
 ) -> Result<HttpResponse, ApiError> {
     let id = *id;
     let mut conn = state.pool.get().await?;
-    let (_, claim, resolves_at, outcome, author_id, _, comment_state) =
+    let (_, claim, resolves_at, outcome, author_id, _, removal_reason) =
         facts(&mut conn, id).await?.ok_or_else(|| not_found(id))?;
     let changes = points(&mut conn, id).await?;
     let author_percent: Option<i16> = {
@@ -195,7 +195,8 @@ pub async fn history_chart(
         })
         .collect();
     let marks = HistoryMarks {
-        claim: claim.filter(|_| comment_state != "removed"),
+        // A removal hides the claim, also once its author has deleted the comment.
+        claim: claim.filter(|_| removal_reason.is_none()),
         author_probability: author_percent.map(super::scoring::probability),
         outcome,
         until: resolves_at.min(
@@ -366,7 +367,10 @@ pub async fn leaderboard(
     if let Some(cursor) = &cursor {
         let parts = cursor.key.as_array().cloned().unwrap_or_default();
         let (Some(mean), Some(neg), Some(name)) = (
-            std::iter::Iterator::next(&mut parts.iter()).and_then(serde_json::Value::as_f64),
+            <[serde_json::Value]>::first(&parts)
+                .and_then(serde_json::Value::as_str)
+                .and_then(|text| text.parse::<f64>().ok())
+                .filter(|mean| mean.is_finite()),
             parts.get(1).and_then(serde_json::Value::as_i64),
             parts.get(2).and_then(serde_json::Value::as_str),
         ) else {
@@ -395,7 +399,10 @@ pub async fn leaderboard(
         (true, Some(last)) => Some(pagination::encode(
             &list,
             "brier",
-            serde_json::json!([last.mean_brier, -last.scored, last.username]),
+            // The mean as text: Rust prints the shortest string that parses back to the same
+            // f64, while a JSON number may come back one unit lower (serde_json's fast float
+            // parser), which would return the same row forever.
+            serde_json::json!([last.mean_brier.to_string(), -last.scored, last.username]),
             last.user_id,
         )),
         _ => None,

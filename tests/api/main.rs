@@ -4,6 +4,8 @@ mod accounts;
 mod articles;
 mod content;
 mod flow;
+mod hardening_auth;
+mod hardening_content;
 mod helpers;
 mod moderation;
 mod operations;

@@ -925,7 +925,7 @@ async fn a_removed_prediction_is_hidden_from_readers_and_takes_no_forecasts() {
 }
 
 #[tokio::test]
-async fn an_author_cannot_undo_a_removal_and_a_moderator_cannot_restore_their_own_comment() {
+async fn an_authors_deletion_outlives_a_removal_and_a_moderator_cannot_restore_their_own_comment() {
     let b = board().await;
     let comment = json_with_status(
         b.app
@@ -963,8 +963,11 @@ async fn an_author_cannot_undo_a_removal_and_a_moderator_cannot_restore_their_ow
         .status(),
         204
     );
+    // The author's deletion wins: the comment is erased, and its claim stays hidden (the
+    // removal is not undone by deleting).
     let public = b.app.get_json(&format!("/api/v1/comments/{id}")).await;
-    assert_eq!(public["removed"], true, "still removed");
+    assert_eq!(public["deleted"], true, "deleted now");
+    assert_eq!(public["body"], Value::Null);
     assert_eq!(public["prediction"]["claim"], Value::Null, "still hidden");
     let listed = b.app.get_json("/api/v1/predictions").await;
     assert_eq!(
@@ -973,12 +976,27 @@ async fn an_author_cannot_undo_a_removal_and_a_moderator_cannot_restore_their_ow
         "the list hides the author too"
     );
     assert_eq!(listed["items"][0]["claim"], Value::Null);
-    // A removed leaf stays in the tree as a placeholder.
+    // A deleted leaf leaves the tree; a restore finds nothing to restore.
     let tree = b
         .app
         .get_json(&format!("/api/v1/articles/{}/comments", b.slug))
         .await;
-    assert_eq!(ids(&tree["items"]), vec![id]);
+    assert!(ids(&tree["items"]).is_empty());
+    assert_problem(
+        b.send(
+            Some(&b.moderator),
+            Method::DELETE,
+            &format!("/api/v1/comments/{id}/removal"),
+            None,
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(
+        b.app.get_json(&format!("/api/v1/comments/{id}")).await["deleted"],
+        true
+    );
 
     let own = b
         .app

@@ -199,7 +199,7 @@ async fn every_prediction_rule_names_its_field_and_stores_nothing() {
         (
             json!({"claim": "A long enough claim", "probability": 0.5, "resolves_at": "next week"}),
             "prediction.resolves_at",
-            "invalid_type",
+            "invalid_format",
         ),
         (
             json!({"probability": 0.5, "resolves_at": in_days(&w.app, 5)}),
@@ -698,7 +698,7 @@ async fn authors_edit_terms_until_someone_else_forecasts() {
 }
 
 #[tokio::test]
-async fn a_deleted_comment_keeps_its_prediction_visible() {
+async fn a_deleted_comment_keeps_its_prediction_visible_but_closed_to_forecasts() {
     let w = world().await;
     let comment = w
         .predict(&w.author, "Visible after deletion too", 0.4, 10)
@@ -720,6 +720,8 @@ async fn a_deleted_comment_keeps_its_prediction_visible() {
         placeholder["prediction"]["claim"],
         "Visible after deletion too"
     );
+    // It stays readable (others forecast on it), but takes no more forecasts.
     let pid = placeholder["prediction"]["id"].as_i64().expect("id");
-    json_with_status(w.forecast(&w.reader, pid, 0.5).await, 200).await;
+    let problem = assert_problem(w.forecast(&w.reader, pid, 0.5).await, 409).await;
+    assert_eq!(problem["type"], "/problems/prediction-hidden");
 }
