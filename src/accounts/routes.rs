@@ -113,6 +113,7 @@ fn unique_violation(error: diesel::result::Error) -> ApiError {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered and logged in", body = AuthResponse),
+        (status = 403, description = "The username or email belongs to a deleted account whose ban is still in force (`/problems/banned`)", body = Problem, content_type = "application/problem+json"),
         BadRequest, Conflict, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
@@ -386,14 +387,16 @@ pub async fn me(
     Ok(web::Json(Account::at(row, state.clock.now())))
 }
 
-/// Change display name and bio (absent: unchanged; `null` or empty: cleared).
+/// Change display name and bio (absent: unchanged; `null` or empty: cleared). A display name
+/// with control, bidi-override, zero-width or filler characters is a 422; one that equals
+/// another user's username after NFKC and case folding is a 409 `taken`.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = Account),
-        BadRequest, Unauthorized, Forbidden, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, Forbidden, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[patch("/me")]

@@ -106,7 +106,7 @@ fn prediction_not_found(id: i64) -> ApiError {
     request_body = ForecastRequest,
     responses(
         (status = 200, description = "The prediction after your forecast", body = PredictionView),
-        (status = 409, description = "Past its deadline, resolved, or its comment removed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Past its deadline, resolved (`prediction-closed`), or its comment deleted or removed (`prediction-hidden`)", body = Problem, content_type = "application/problem+json"),
         BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
