@@ -119,11 +119,21 @@ struct Exists {
     exists: bool,
 }
 
-/// Makes sure the database of `url` exists, creating it through the server's `postgres`
-/// database when it does not. Fails with one line saying what was tried and how to fix it.
-pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
+/// Why the database of a URL could not be opened: it is missing (`Missing`, with the
+/// maintenance connection that found out), or it exists and refused us.
+enum Unreachable {
+    Missing {
+        name: String,
+        maintenance: Box<AsyncPgConnection>,
+    },
+    Refused(anyhow::Error),
+}
+
+/// Tries the database of `url`; when that fails, asks the server's `postgres` database
+/// whether it exists. Errors name what was tried and how to fix it, in one line.
+async fn open_or_diagnose(url: &str) -> anyhow::Result<Option<Unreachable>> {
     let first_error = match AsyncPgConnection::establish(url).await {
-        Ok(_) => return Ok(()),
+        Ok(_) => return Ok(None),
         Err(e) => e,
     };
     let name = database_name(url).context("DATABASE_URL names no database")?;
@@ -143,13 +153,28 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
             .get_result::<Exists>(&mut conn)
             .await?
             .exists;
-    if exists {
-        anyhow::bail!(
+    Ok(Some(if exists {
+        Unreachable::Refused(anyhow::anyhow!(
             "cannot connect to database {name} at {}: {}",
             redact_url(url),
             first_error.to_string().trim()
-        );
-    }
+        ))
+    } else {
+        Unreachable::Missing {
+            name,
+            maintenance: Box::new(conn),
+        }
+    }))
+}
+
+/// Makes sure the database of `url` exists, creating it through the server's `postgres`
+/// database when it does not. Fails with one line saying what was tried and how to fix it.
+pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
+    let (name, mut conn) = match open_or_diagnose(url).await? {
+        None => return Ok(()),
+        Some(Unreachable::Refused(error)) => return Err(error),
+        Some(Unreachable::Missing { name, maintenance }) => (name, maintenance),
+    };
     tracing::info!(database = %name, "creating the missing database");
     match conn
         .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
@@ -166,33 +191,14 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
 /// commands that work on existing data (`set-role`, `seed-load`, the bench helpers) must not
 /// create and migrate an empty database and then report that nothing was found.
 pub async fn require_database(url: &str) -> anyhow::Result<()> {
-    if AsyncPgConnection::establish(url).await.is_ok() {
-        return Ok(());
+    match open_or_diagnose(url).await? {
+        None => Ok(()),
+        Some(Unreachable::Refused(error)) => Err(error),
+        Some(Unreachable::Missing { name, .. }) => anyhow::bail!(
+            "database {name} does not exist at {}: check DATABASE_URL, or create it with `hindsight migrate` (or by starting the service)",
+            redact_url(url)
+        ),
     }
-    let name = database_name(url).context("DATABASE_URL names no database")?;
-    let maintenance_url = with_database(url, "postgres").context("DATABASE_URL is malformed")?;
-    let mut conn = AsyncPgConnection::establish(&maintenance_url)
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot connect to PostgreSQL at {} ({})",
-                redact_url(url),
-                e.to_string().trim()
-            )
-        })?;
-    let exists =
-        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-            .bind::<Text, _>(&name)
-            .get_result::<Exists>(&mut conn)
-            .await?
-            .exists;
-    if exists {
-        anyhow::bail!("cannot connect to database {name} at {}", redact_url(url));
-    }
-    anyhow::bail!(
-        "database {name} does not exist at {}: check DATABASE_URL, or create it with `hindsight migrate` (or by starting the service)",
-        redact_url(url)
-    )
 }
 
 /// Applies pending migrations on a blocking thread, holding the migration advisory lock.

@@ -526,11 +526,7 @@ async fn only_admins_change_roles_and_the_change_applies_at_once() {
 async fn the_cli_sets_roles() {
     let app = TestApp::spawn().await;
     let user = app.register("lee").await;
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .args(["set-role", "LEE", "admin"])
-        .env("DATABASE_URL", database_url(&app.database))
-        .output()
-        .expect("runs");
+    let output = hindsight_cli(&app, &["set-role", "LEE", "admin"]);
     assert!(
         output.status.success(),
         "{}",
@@ -539,11 +535,7 @@ async fn the_cli_sets_roles() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("lee is now admin"));
     let me = json_with_status(app.get_as(&user.token, "/api/v1/me").await, 200).await;
     assert_eq!(me["role"], "admin");
-    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .args(["set-role", "nobody", "admin"])
-        .env("DATABASE_URL", database_url(&app.database))
-        .output()
-        .expect("runs");
+    let unknown = hindsight_cli(&app, &["set-role", "nobody", "admin"]);
     assert!(!unknown.status.success());
 }
 

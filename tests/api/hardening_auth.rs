@@ -9,35 +9,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn rule(spec: &str) -> hindsight::http::rate_limit::Rule {
-    spec.parse().expect("rule")
-}
-
-async fn limited_app(adjust: impl FnOnce(&mut hindsight::http::rate_limit::RateLimits)) -> TestApp {
-    TestApp::spawn_with(|s| {
-        s.rate_limits.enabled = true;
-        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
-        s.pool_size = 8;
-        adjust(&mut s.rate_limits);
-    })
-    .await
-}
-
-async fn login_from(
-    app: &TestApp,
-    ip: &str,
-    login: &str,
-    password: &str,
-    device: Option<&str>,
-) -> reqwest::Response {
-    app.request(Method::POST, "/api/v1/auth/login")
-        .header("x-forwarded-for", ip)
-        .json(&json!({"login": login, "password": password, "device_token": device}))
-        .send()
-        .await
-        .expect("request")
-}
-
 fn statuses(responses: &[reqwest::Response]) -> (usize, usize, usize) {
     let count = |code: u16| {
         responses
@@ -434,11 +405,7 @@ async fn no_admin_acts_against_another_admin_through_the_api() {
 }
 
 fn set_role_cli(app: &TestApp, username: &str, role: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .args(["set-role", username, role])
-        .env("DATABASE_URL", database_url(&app.database))
-        .output()
-        .expect("runs")
+    hindsight_cli(app, &["set-role", username, role])
 }
 
 #[tokio::test]

@@ -516,3 +516,48 @@ impl TestApp {
         }
     }
 }
+
+/// A rate-limit rule from its setting syntax (`5/min`).
+pub fn rule(spec: &str) -> hindsight::http::rate_limit::Rule {
+    spec.parse().expect("rule")
+}
+
+/// A service with rate limits on (adjusted by the test), trusting `X-Forwarded-For` from
+/// loopback so that tests can pose as many client addresses.
+pub async fn limited_app(
+    adjust: impl FnOnce(&mut hindsight::http::rate_limit::RateLimits),
+) -> TestApp {
+    TestApp::spawn_with(|s| {
+        s.rate_limits.enabled = true;
+        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+        s.pool_size = 8;
+        adjust(&mut s.rate_limits);
+    })
+    .await
+}
+
+/// A login from the client address `ip` (through the trusted proxy), with an optional device
+/// token.
+pub async fn login_from(
+    app: &TestApp,
+    ip: &str,
+    login: &str,
+    password: &str,
+    device: Option<&str>,
+) -> reqwest::Response {
+    app.request(Method::POST, "/api/v1/auth/login")
+        .header("x-forwarded-for", ip)
+        .json(&serde_json::json!({"login": login, "password": password, "device_token": device}))
+        .send()
+        .await
+        .expect("request")
+}
+
+/// Runs the `hindsight` binary with `args` against the app's database.
+pub fn hindsight_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .args(args)
+        .env("DATABASE_URL", database_url(&app.database))
+        .output()
+        .expect("the binary runs")
+}

@@ -1076,11 +1076,7 @@ async fn the_report_queue_survives_a_deleted_article_and_the_cli_logs_role_chang
         .collect();
     assert_eq!(groups, vec![kept]);
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .args(["set-role", "other_reader", "moderator"])
-        .env("DATABASE_URL", database_url(&b.app.database))
-        .output()
-        .expect("runs");
+    let output = hindsight_cli(&b.app, &["set-role", "other_reader", "moderator"]);
     assert!(output.status.success());
     let log = b.app.get_json("/api/v1/modlog?action=change_role").await;
     assert_eq!(log["items"][0]["user"]["username"], "other_reader");

@@ -307,19 +307,6 @@ async fn a_database_outage_answers_503_quickly_and_the_service_recovers() {
     drop_database_blocking(database);
 }
 
-fn rule(spec: &str) -> hindsight::http::rate_limit::Rule {
-    spec.parse().expect("rule")
-}
-
-async fn limited_app(adjust: impl FnOnce(&mut hindsight::http::rate_limit::RateLimits)) -> TestApp {
-    TestApp::spawn_with(|s| {
-        s.rate_limits.enabled = true;
-        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
-        adjust(&mut s.rate_limits);
-    })
-    .await
-}
-
 #[tokio::test]
 async fn over_the_limit_is_a_429_with_headers_and_it_resets_with_time() {
     let app = limited_app(|l| {
@@ -395,15 +382,6 @@ async fn young_accounts_have_the_stricter_comment_limit() {
     }
 }
 
-async fn login_from(app: &TestApp, ip: &str, login: &str, password: &str) -> reqwest::Response {
-    app.request(Method::POST, "/api/v1/auth/login")
-        .header("x-forwarded-for", ip)
-        .json(&json!({"login": login, "password": password}))
-        .send()
-        .await
-        .expect("request")
-}
-
 #[tokio::test]
 async fn failed_logins_are_throttled_per_account_and_ip_and_per_account() {
     let app = limited_app(|l| {
@@ -415,39 +393,39 @@ async fn failed_logins_are_throttled_per_account_and_ip_and_per_account() {
     app.register("victim").await;
     for _ in 0..2 {
         assert_problem(
-            login_from(&app, "10.0.0.1", "victim", "wrong-password-1").await,
+            login_from(&app, "10.0.0.1", "victim", "wrong-password-1", None).await,
             401,
         )
         .await;
     }
     // The same account from the same address is throttled…
     assert_problem(
-        login_from(&app, "10.0.0.1", "victim", "wrong-password-1").await,
+        login_from(&app, "10.0.0.1", "victim", "wrong-password-1", None).await,
         429,
     )
     .await;
     // …another address still gets answers, until the per-account cap is reached.
     assert_problem(
-        login_from(&app, "10.0.0.2", "victim", "wrong-password-1").await,
+        login_from(&app, "10.0.0.2", "victim", "wrong-password-1", None).await,
         401,
     )
     .await;
     assert_problem(
-        login_from(&app, "10.0.0.3", "victim", STRONG_PASSWORD).await,
+        login_from(&app, "10.0.0.3", "victim", STRONG_PASSWORD, None).await,
         429,
     )
     .await;
     // Other accounts from the throttled address are not affected.
     app.register("bystander").await;
     json_with_status(
-        login_from(&app, "10.0.0.1", "bystander", STRONG_PASSWORD).await,
+        login_from(&app, "10.0.0.1", "bystander", STRONG_PASSWORD, None).await,
         200,
     )
     .await;
     // The caps refill with time.
     app.clock.advance(chrono::Duration::hours(1));
     json_with_status(
-        login_from(&app, "10.0.0.1", "victim", STRONG_PASSWORD).await,
+        login_from(&app, "10.0.0.1", "victim", STRONG_PASSWORD, None).await,
         200,
     )
     .await;
@@ -458,18 +436,18 @@ async fn login_and_register_are_limited_per_client_ip() {
     let app = limited_app(|l| l.auth_per_ip = rule("2/min")).await;
     for _ in 0..2 {
         assert_problem(
-            login_from(&app, "192.0.2.7", "nobody", "whatever-password").await,
+            login_from(&app, "192.0.2.7", "nobody", "whatever-password", None).await,
             401,
         )
         .await;
     }
     assert_problem(
-        login_from(&app, "192.0.2.7", "nobody", "whatever-password").await,
+        login_from(&app, "192.0.2.7", "nobody", "whatever-password", None).await,
         429,
     )
     .await;
     assert_problem(
-        login_from(&app, "192.0.2.8", "nobody", "whatever-password").await,
+        login_from(&app, "192.0.2.8", "nobody", "whatever-password", None).await,
         401,
     )
     .await;
