@@ -127,6 +127,24 @@ pub fn page_request(
     }
 }
 
+/// Ends a keyset page. Every list query asks for `limit + 1` rows: the extra one, when it
+/// comes, only says that there is a next page. It is dropped, and the cursor is made from the
+/// last row kept.
+pub fn finish_page<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    cursor_of: impl FnOnce(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = match (more, rows.last()) {
+        (true, Some(last)) => Some(cursor_of(last)),
+        _ => None,
+    };
+    (rows, next_cursor)
+}
+
 /// Unwraps the single field error of a cursor problem so it can join the others.
 pub fn first_field(error: ApiError) -> FieldError {
     match error {
@@ -164,6 +182,18 @@ mod tests {
         let cursor = decode(&raw, "tree:1", "new").expect("valid");
         assert_eq!(cursor.id, 42);
         assert_eq!(cursor.key, Value::from("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_page_drops_its_look_ahead_row_and_continues_after_the_last_kept() {
+        let (rows, next) = finish_page(vec![1, 2, 3], 2, |last| format!("after {last}"));
+        assert_eq!(rows, vec![1, 2]);
+        assert_eq!(next.as_deref(), Some("after 2"));
+        let (rows, next) = finish_page(vec![1, 2], 2, |last| format!("after {last}"));
+        assert_eq!(rows, vec![1, 2]);
+        assert_eq!(next, None, "no look-ahead row: the last page");
+        let (rows, next) = finish_page(Vec::<i32>::new(), 2, |_| unreachable!());
+        assert!(rows.is_empty() && next.is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::accounts::queries;
 use crate::auth::role::stored_role;
 use crate::auth::{AuthUser, Role};
 use crate::error::ApiError;
+use crate::moderation::log::{self, Action, Entry};
 
 /// Who asks for the change.
 #[derive(Debug, Clone)]
@@ -86,14 +87,12 @@ pub async fn change_role(
             RoleChanger::Admin(_) => format!("role set to {wanted}"),
             RoleChanger::CommandLine => format!("role set to {wanted} (command line)"),
         };
-        crate::predictions::queries::log_action(
+        log::record(
             conn,
-            crate::predictions::queries::ModAction {
-                moderator_id: changer.moderator_id(),
-                action: "change_role",
+            Entry {
                 target_user_id: Some(user.id),
                 reason: Some(&reason),
-                ..Default::default()
+                ..Entry::new(Action::ChangeRole, changer.moderator_id())
             },
             now,
         )

@@ -16,10 +16,10 @@ use crate::db::schema::{comments as comments_table, report_resolutions, reports,
 use crate::error::{violated_constraint, ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
+use crate::moderation::log::{self, Action, Entry};
 use crate::moderation::queries::{self, ensure_can_act};
 use crate::moderation::routes::{moderator_view, reason};
 use crate::pagination::{self, Page};
-use crate::predictions::queries::{log_action, ModAction};
 use crate::startup::AppState;
 
 /// `POST /comments/{id}/reports`.
@@ -506,16 +506,14 @@ pub async fn resolve_reports(
                 .set(comments_table::open_report_count.eq(0))
                 .execute(conn)
                 .await?;
-            log_action(
+            log::record(
                 conn,
-                ModAction {
-                    moderator_id: Some(user.id),
-                    action: "resolve_reports",
+                Entry {
                     article_id: Some(comment.article_id),
                     comment_id: Some(id),
                     target_user_id: Some(comment.author_id),
                     reason: Some(&reason),
-                    ..ModAction::default()
+                    ..Entry::new(Action::ResolveReports, Some(user.id))
                 },
                 now,
             )

@@ -1,27 +1,24 @@
-//! Moderation handlers: removal, restore, lock, pin, ban, unban and the public log.
+//! Moderation handlers: removal, restore, lock, pin, ban and unban (the log's own handler is
+//! in `log/routes.rs`, the reports' in `reports.rs`).
 
-use actix_web::{delete, get, post, put, web, HttpResponse};
+use actix_web::{delete, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
-use crate::accounts::model::PublicUser;
 use crate::articles::model::Article;
-use crate::auth::{MaybeUser, Moderator};
-use crate::comments::model::{ArticleRef, CommentView, ViewContext};
+use crate::auth::Moderator;
+use crate::comments::model::{CommentView, ViewContext};
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::comments::thread::find_comment;
 use crate::db::schema::{articles, comments as comments_table};
 use crate::error::{ApiError, FieldErrors};
-use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::extract::ApiJson;
 use crate::http::problems::*;
+use crate::moderation::log::{self, Action, Entry};
 use crate::moderation::queries::{self, ensure_can_act};
-use crate::pagination::first_field;
-use crate::pagination::{self, Page};
-use crate::predictions::queries::{log_action, ModAction};
 use crate::startup::AppState;
 use crate::text::{optional_text, required_text};
 
@@ -33,7 +30,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(pin_comment)
         .service(ban_user)
         .service(unban_user)
-        .service(modlog)
+        .service(super::log::routes::modlog)
         .service(super::reports::report_comment)
         .service(super::reports::list_reports)
         .service(super::reports::resolve_reports);
@@ -141,16 +138,14 @@ pub async fn remove_comment(
                 "the comment is already deleted or removed",
             ));
         }
-        log_action(
+        log::record(
             conn,
-            ModAction {
-                moderator_id: Some(user.id),
-                action: "remove_comment",
+            Entry {
                 article_id: Some(comment.article_id),
                 comment_id: Some(id),
                 target_user_id: Some(comment.author_id),
                 reason: Some(&reason),
-                ..ModAction::default()
+                ..Entry::new(Action::RemoveComment, Some(user.id))
             },
             now,
         )
@@ -190,15 +185,13 @@ pub async fn restore_comment(
             ));
         }
         queries::restore(conn, &comment).await?;
-        log_action(
+        log::record(
             conn,
-            ModAction {
-                moderator_id: Some(user.id),
-                action: "restore_comment",
+            Entry {
                 article_id: Some(comment.article_id),
                 comment_id: Some(id),
                 target_user_id: Some(comment.author_id),
-                ..ModAction::default()
+                ..Entry::new(Action::RestoreComment, Some(user.id))
             },
             now,
         )
@@ -248,18 +241,12 @@ pub async fn lock_article(
             ))
             .execute(conn)
             .await?;
-        log_action(
+        log::record(
             conn,
-            ModAction {
-                moderator_id: Some(user.id),
-                action: if body.locked {
-                    "lock_article"
-                } else {
-                    "unlock_article"
-                },
+            Entry {
                 article_id: Some(id),
                 reason: reason.as_deref(),
-                ..ModAction::default()
+                ..Entry::new(Action::lock(body.locked), Some(user.id))
             },
             now,
         )
@@ -351,19 +338,13 @@ pub async fn pin_comment(
             .set(comments_table::pinned_at.eq(body.pinned.then_some(now)))
             .execute(conn)
             .await?;
-        log_action(
+        log::record(
             conn,
-            ModAction {
-                moderator_id: Some(user.id),
-                action: if body.pinned {
-                    "pin_comment"
-                } else {
-                    "unpin_comment"
-                },
+            Entry {
                 article_id: Some(comment.article_id),
                 comment_id: Some(id),
                 target_user_id: Some(comment.author_id),
-                ..ModAction::default()
+                ..Entry::new(Action::pin(body.pinned), Some(user.id))
             },
             now,
         )
@@ -434,15 +415,13 @@ pub async fn ban_user(
         }
         // The user row last: the lock order is comments, articles, users.
         queries::set_ban(conn, target.id, Some((now, body.expires_at, &reason))).await?;
-        log_action(
+        log::record(
             conn,
-            ModAction {
-                moderator_id: Some(user.id),
-                action: "ban_user",
+            Entry {
                 target_user_id: Some(target.id),
                 reason: Some(&reason),
                 expires_at: body.expires_at,
-                ..ModAction::default()
+                ..Entry::new(Action::BanUser, Some(user.id))
             },
             now,
         )
@@ -484,13 +463,11 @@ pub async fn unban_user(
         }
         queries::set_ban(conn, target.id, None).await?;
         crate::accounts::queries::forget_retained_ban(conn, target.id).await?;
-        log_action(
+        log::record(
             conn,
-            ModAction {
-                moderator_id: Some(user.id),
-                action: "unban_user",
+            Entry {
                 target_user_id: Some(target.id),
-                ..ModAction::default()
+                ..Entry::new(Action::UnbanUser, Some(user.id))
             },
             now,
         )
@@ -499,223 +476,4 @@ pub async fn unban_user(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Query of `GET /modlog`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ModlogQuery {
-    /// Only actions on this article (or its comments and predictions).
-    pub article: Option<String>,
-    /// Only actions against this user.
-    pub user: Option<String>,
-    /// Only this action (remove_comment, restore_comment, lock_article, unlock_article,
-    /// pin_comment, unpin_comment, ban_user, unban_user, resolve_reports, change_role,
-    /// resolve_prediction).
-    pub action: Option<String>,
-    /// From `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<i64>,
-}
-
-/// One entry of the moderation log.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ModlogEntry {
-    /// Id.
-    pub id: i64,
-    /// What was done.
-    pub action: String,
-    /// Who did it: shown to moderators and admins only (null for readers, and for the CLI).
-    pub moderator: Option<PublicUser>,
-    /// The article acted on (or holding the comment or prediction).
-    pub article: Option<ArticleRef>,
-    /// The comment acted on.
-    pub comment_id: Option<i64>,
-    /// The prediction acted on.
-    pub prediction_id: Option<i64>,
-    /// The user acted against.
-    pub user: Option<PublicUser>,
-    /// Why.
-    pub reason: Option<String>,
-    /// For bans: when it lapses (null: permanent).
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When.
-    pub created_at: DateTime<Utc>,
-}
-
-const ACTIONS: &[&str] = &[
-    "remove_comment",
-    "restore_comment",
-    "lock_article",
-    "unlock_article",
-    "pin_comment",
-    "unpin_comment",
-    "ban_user",
-    "unban_user",
-    "resolve_reports",
-    "change_role",
-    "resolve_prediction",
-];
-
-#[derive(QueryableByName)]
-struct LogRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    action: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    moderator_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    moderator_username: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    moderator_display_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    article_slug: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    article_title: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    comment_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    prediction_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    target_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    target_username: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    target_display_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    reason: Option<String>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    expires_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
-}
-
-/// The public moderation log, newest first.
-#[utoipa::path(
-    tag = "moderation",
-    security((), ("bearer" = [])),
-    params(ModlogQuery),
-    responses(
-        (status = 200, description = "A page of the log", body = Page<ModlogEntry>),
-        Unauthorized, Invalid, Unavailable
-    )
-)]
-#[get("/modlog")]
-pub async fn modlog(
-    state: web::Data<AppState>,
-    reader: MaybeUser,
-    ApiQuery(query): ApiQuery<ModlogQuery>,
-) -> Result<web::Json<Page<ModlogEntry>>, ApiError> {
-    let list = format!(
-        "modlog:{}:{}:{}",
-        query.article.as_deref().unwrap_or(""),
-        query.user.as_deref().unwrap_or("").to_lowercase(),
-        query.action.as_deref().unwrap_or("")
-    );
-    let mut errors = FieldErrors::new();
-    let limit = errors.check(pagination::bounded(query.limit, "limit", 20, 1, 100));
-    if query
-        .action
-        .as_deref()
-        .is_some_and(|a| !ACTIONS.contains(&a))
-    {
-        errors.push(crate::error::FieldError::new(
-            "action",
-            "invalid_value",
-            format!("one of {}", ACTIONS.join(", ")),
-        ));
-    }
-    let cursor = errors.check(
-        pagination::decode_optional(query.cursor.as_deref(), &list, "new").map_err(first_field),
-    );
-    errors.finish()?;
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
-    };
-    let keyset = if cursor.is_some() {
-        "AND (m.created_at, m.id) < ($5::timestamptz, $6)"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "SELECT m.id, m.action, m.moderator_id, mu.username AS moderator_username, \
-                mu.display_name AS moderator_display_name, a.slug AS article_slug, a.title AS article_title, \
-                m.comment_id, m.prediction_id, m.target_user_id AS target_id, tu.username AS target_username, \
-                tu.display_name AS target_display_name, m.reason, m.expires_at, m.created_at \
-         FROM mod_actions m \
-         LEFT JOIN users mu ON mu.id = m.moderator_id \
-         LEFT JOIN users tu ON tu.id = m.target_user_id \
-         LEFT JOIN articles a ON a.id = m.article_id \
-         WHERE ($1::text IS NULL OR a.slug = $1) \
-           AND ($2::text IS NULL OR lower(tu.username) = lower($2)) \
-           AND ($3::text IS NULL OR m.action = $3) {keyset} \
-         ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
-    );
-    let mut q = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<Nullable<Text>, _>(query.article.clone())
-        .bind::<Nullable<Text>, _>(query.user.clone())
-        .bind::<Nullable<Text>, _>(query.action.clone())
-        .bind::<BigInt, _>(limit + 1);
-    if let Some(cursor) = &cursor {
-        let at = pagination::cursor_time(&cursor.key)
-            .ok_or_else(|| ApiError::invalid("cursor", "invalid_cursor", "not a valid cursor"))?;
-        q = q
-            .bind::<Text, _>(at.to_rfc3339())
-            .bind::<BigInt, _>(cursor.id);
-    }
-    let mut conn = state.pool.get().await?;
-    let mut rows: Vec<LogRow> = q.load(&mut conn).await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = match (more, rows.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            &list,
-            "new",
-            serde_json::Value::from(
-                last.created_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            ),
-            last.id,
-        )),
-        _ => None,
-    };
-    let show_moderators = reader.0.as_ref().is_some_and(|u| u.role.is_moderator());
-    let items = rows
-        .into_iter()
-        .map(|row| ModlogEntry {
-            id: row.id,
-            action: row.action,
-            moderator: match (show_moderators, row.moderator_id, row.moderator_username) {
-                (true, Some(id), Some(username)) => Some(PublicUser {
-                    id,
-                    username,
-                    display_name: row.moderator_display_name,
-                }),
-                _ => None,
-            },
-            article: row
-                .article_slug
-                .zip(row.article_title)
-                .map(|(slug, title)| ArticleRef { slug, title }),
-            comment_id: row.comment_id,
-            prediction_id: row.prediction_id,
-            user: row
-                .target_id
-                .zip(row.target_username)
-                .map(|(id, username)| PublicUser {
-                    id,
-                    username,
-                    display_name: row.target_display_name,
-                }),
-            reason: row.reason,
-            expires_at: row.expires_at,
-            created_at: row.created_at,
-        })
-        .collect();
-    Ok(web::Json(Page { items, next_cursor }))
 }

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Double, Integer, Nullable, SmallInt, Text, Times
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
-use crate::db::schema::{forecasts, mod_actions, predictions};
+use crate::db::schema::{forecasts, predictions};
 use crate::predictions::model::ScoreTotals;
 
 /// A prediction to store with its comment.
@@ -399,17 +399,16 @@ pub async fn apply_resolution(
     let reason = resolution
         .note
         .map_or_else(|| format!("resolved {outcome}"), str::to_owned);
-    log_action(
+    use crate::moderation::log::{self, Action, Entry};
+    log::record(
         conn,
-        ModAction {
-            moderator_id: Some(resolution.resolver_id),
-            action: "resolve_prediction",
+        Entry {
             article_id: Some(prediction.article_id),
             comment_id: Some(prediction.comment_id),
             target_user_id: Some(prediction.author_id),
             prediction_id: Some(prediction.id),
             reason: Some(&reason),
-            expires_at: None,
+            ..Entry::new(Action::ResolvePrediction, Some(resolution.resolver_id))
         },
         now,
     )
@@ -436,50 +435,6 @@ pub async fn set_outcome(
             predictions::resolved_by.eq(resolved_by),
             predictions::resolution_note.eq(note),
             predictions::evidence_url.eq(evidence_url),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// One row of the moderation log.
-#[derive(Debug, Default)]
-pub struct ModAction<'a> {
-    /// Who (None from the command line).
-    pub moderator_id: Option<i64>,
-    /// What.
-    pub action: &'a str,
-    /// Article target.
-    pub article_id: Option<i64>,
-    /// Comment target.
-    pub comment_id: Option<i64>,
-    /// User target.
-    pub target_user_id: Option<i64>,
-    /// Prediction target.
-    pub prediction_id: Option<i64>,
-    /// Why.
-    pub reason: Option<&'a str>,
-    /// Ban expiry.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// Writes a moderation log row (in the caller's transaction).
-pub async fn log_action(
-    conn: &mut AsyncPgConnection,
-    action: ModAction<'_>,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::insert_into(mod_actions::table)
-        .values((
-            mod_actions::moderator_id.eq(action.moderator_id),
-            mod_actions::action.eq(action.action),
-            mod_actions::article_id.eq(action.article_id),
-            mod_actions::comment_id.eq(action.comment_id),
-            mod_actions::target_user_id.eq(action.target_user_id),
-            mod_actions::prediction_id.eq(action.prediction_id),
-            mod_actions::reason.eq(action.reason),
-            mod_actions::expires_at.eq(action.expires_at),
-            mod_actions::created_at.eq(now),
         ))
         .execute(conn)
         .await

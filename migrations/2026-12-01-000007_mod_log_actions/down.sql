@@ -1,0 +1,1 @@
+ALTER TABLE mod_actions DROP CONSTRAINT mod_actions_action_check;
