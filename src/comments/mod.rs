@@ -1,6 +1,7 @@
 //! Threaded comments: writing (create, edit, delete, edit history) and reading (the tree page,
 //! replies, the flat view, a user's history).
 
+pub mod domain;
 pub mod model;
 pub mod queries;
 pub mod ranking;

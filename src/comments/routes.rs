@@ -8,12 +8,13 @@ use utoipa::IntoParams;
 use crate::accounts;
 use crate::articles::queries::find_live_id;
 use crate::auth::{AuthUser, MaybeUser};
+use crate::comments::domain;
 use crate::comments::model::*;
 use crate::comments::queries::{self, NewComment};
 use crate::comments::sort::Sort;
 use crate::comments::thread::{self, After, Scope, TreeShape};
 use crate::comments::write;
-use crate::error::{ApiError, FieldError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
 use crate::pagination::first_field;
@@ -130,11 +131,6 @@ fn next_cursor(list: &str, sort: Sort, last: Option<&CommentRow>) -> Option<Stri
     last.map(|row| pagination::encode(list, sort.as_str(), sort.key_of(row), row.id))
 }
 
-/// A comment body rendered to HTML, or the 422 entry for one too costly to render.
-fn render_body(text: &str) -> Result<String, FieldError> {
-    crate::articles::markdown::render(text).map_err(|refusal| refusal.field_error("body"))
-}
-
 /// What a comment write is charged to: new comments and edits have buckets of their own,
 /// under the same rules.
 #[derive(Clone, Copy)]
@@ -166,18 +162,6 @@ fn limit_comments(state: &AppState, user: &AuthUser, write: CommentWrite) -> Res
         limits.comments_hourly,
         &format!("{kind}-hourly:{}", user.id),
     )
-}
-
-/// The 403 for writing in a locked thread (its problem type names the lock).
-pub fn thread_locked(reason: Option<String>) -> ApiError {
-    let mut extra = serde_json::Map::new();
-    extra.insert("lock_reason".to_owned(), serde_json::Value::from(reason));
-    ApiError::Forbidden {
-        kind: "thread-locked",
-        detail: "this thread is locked: no new comments, replies or edits".to_owned(),
-        code: None,
-        extra,
-    }
 }
 
 fn article_not_found(slug: &str) -> ApiError {
@@ -230,12 +214,12 @@ pub async fn create_comment(
     let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));
     let html = text
         .as_deref()
-        .and_then(|text| errors.check(render_body(text)));
+        .and_then(|text| errors.check(domain::render_body(text)));
     let now = state.clock.now();
     let prediction = body
         .prediction
         .as_ref()
-        .map(|p| crate::predictions::routes::parse_new(p, now, &mut errors));
+        .map(|p| crate::predictions::domain::parse_new(p, now, &mut errors));
     let mut conn = state.pool.get().await?;
     let found = find_live_id(&mut conn, &slug).await?;
     let article = found.as_ref().map(|(id, _, _)| *id);
@@ -252,7 +236,7 @@ pub async fn create_comment(
         return Err(missing());
     };
     if let Some((_, true, reason)) = &found {
-        return Err(thread_locked(reason.clone()));
+        return Err(domain::thread_locked(reason.clone()));
     }
     let new = NewComment {
         article_id,
@@ -482,11 +466,11 @@ pub async fn update_comment(
         .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
     let new_html = text
         .as_deref()
-        .and_then(|text| errors.check(render_body(text)));
+        .and_then(|text| errors.check(domain::render_body(text)));
     let edit = body
         .prediction
         .as_ref()
-        .map(|p| parse_prediction_edit(p, now, &mut errors));
+        .map(|p| crate::predictions::domain::parse_edit(p, now, &mut errors));
     errors.finish()?;
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
@@ -498,7 +482,7 @@ pub async fn update_comment(
         }
         if comment.article_locked {
             let reason = crate::articles::queries::lock_reason(conn, comment.article_id).await?;
-            return Err(thread_locked(reason));
+            return Err(domain::thread_locked(reason));
         }
         let state = queries::lock_chain(conn, &[id]).await?;
         if state.as_deref() != Some("visible") {
@@ -556,7 +540,7 @@ pub async fn update_comment(
             (Some(text), Some(html)) => (text.clone(), html.clone()),
             _ => (
                 current.body.clone(),
-                render_body(&current.body).map_err(|e| ApiError::Validation(vec![e]))?,
+                domain::render_body(&current.body).map_err(|e| ApiError::Validation(vec![e]))?,
             ),
         };
         queries::record_edit(
@@ -573,36 +557,6 @@ pub async fn update_comment(
     .await?;
     drop(conn);
     Ok(web::Json(load_view(&state, id, Some(&user)).await?))
-}
-
-/// Validated changes to a prediction's terms.
-struct PredictionEdit {
-    claim: Option<String>,
-    criteria: Option<Option<String>>,
-    resolves_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-fn parse_prediction_edit(
-    request: &crate::predictions::model::PredictionEditRequest,
-    now: chrono::DateTime<chrono::Utc>,
-    errors: &mut FieldErrors,
-) -> PredictionEdit {
-    PredictionEdit {
-        claim: request
-            .claim
-            .as_deref()
-            .and_then(|c| errors.check(required_text(c, "prediction.claim", 10, 280, true))),
-        criteria: request.criteria.clone().and_then(|c| {
-            errors.check(crate::text::optional_text(c, "prediction.criteria", 1_000))
-        }),
-        resolves_at: request.resolves_at.and_then(|t| {
-            errors.check(crate::predictions::routes::check_deadline(
-                t,
-                now,
-                "prediction.resolves_at",
-            ))
-        }),
-    }
 }
 
 /// Delete an own comment (also one a moderator removed). Its text and edit history are erased

@@ -38,7 +38,7 @@ pub async fn create_comment(
         queries::count_in_ancestors(conn, &path, 1).await?;
         let (locked, reason) = queries::count_in_locked_article(conn, article_id, 1).await?;
         if locked {
-            return Err(crate::comments::routes::thread_locked(reason));
+            return Err(crate::comments::domain::thread_locked(reason));
         }
         Ok(id)
     })

@@ -1,45 +1,13 @@
-//! Moderation queries and the rule of who may act against whom.
+//! Moderation queries: removal and restore, bans and their lock, roles of targets.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::role::{stored_role, Role};
-use crate::auth::AuthUser;
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::db::cached;
 use crate::db::schema::{comments as comments_table, users};
-use crate::error::ApiError;
-
-/// A moderator cannot act against a moderator or an admin, and an admin not against another
-/// admin: the tools cannot be turned against those who hold them. Acting on oneself is allowed
-/// only where `self_allowed` (a moderator may remove their own comment, nobody bans themselves).
-pub fn ensure_can_act(
-    actor: &AuthUser,
-    target_id: i64,
-    target_role: Role,
-    self_allowed: bool,
-) -> Result<(), ApiError> {
-    if actor.id == target_id {
-        return if self_allowed {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("you cannot do this to yourself"))
-        };
-    }
-    let allowed = match actor.role {
-        Role::Admin => target_role != Role::Admin,
-        Role::Moderator => target_role == Role::Reader,
-        Role::Reader => false,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "moderators cannot act against moderators or admins, nor admins against admins",
-        ))
-    }
-}
 
 /// The role of a user.
 pub async fn role_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Role> {

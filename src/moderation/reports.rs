@@ -16,9 +16,10 @@ use crate::db::schema::{comments as comments_table, report_resolutions, reports,
 use crate::error::{violated_constraint, ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
+use crate::moderation::domain::ensure_can_act;
+use crate::moderation::domain::{moderator_view, reason};
 use crate::moderation::log::{self, Action, Entry};
-use crate::moderation::queries::{self, ensure_can_act};
-use crate::moderation::routes::{moderator_view, reason};
+use crate::moderation::queries;
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 

@@ -10,15 +10,15 @@ use utoipa::ToSchema;
 
 use crate::articles::model::Article;
 use crate::auth::Moderator;
-use crate::comments::model::{CommentView, ViewContext};
+use crate::comments::model::CommentView;
 use crate::comments::queries::{self as comments, CommentForWrite};
-use crate::comments::thread::find_comment;
 use crate::db::schema::{articles, comments as comments_table};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
+use crate::moderation::domain::{comment_not_found, ensure_can_act, moderator_view, reason};
 use crate::moderation::log::{self, Action, Entry};
-use crate::moderation::queries::{self, ensure_can_act};
+use crate::moderation::queries;
 use crate::startup::AppState;
 use crate::text::{optional_text, required_text};
 
@@ -69,29 +69,6 @@ pub struct BanRequest {
     /// Also remove all their comments (one action in the log).
     #[serde(default)]
     pub remove_content: bool,
-}
-
-pub(crate) fn reason(raw: &str) -> Result<String, ApiError> {
-    required_text(raw, "reason", 1, 500, true).map_err(|e| ApiError::Validation(vec![e]))
-}
-
-fn comment_not_found(id: i64) -> ApiError {
-    ApiError::not_found(format!("comment {id}"))
-}
-
-pub(crate) async fn moderator_view(
-    conn: &mut diesel_async::AsyncPgConnection,
-    id: i64,
-    moderator: &crate::auth::AuthUser,
-    now: DateTime<Utc>,
-) -> Result<CommentView, ApiError> {
-    let row = find_comment(conn, id, Some(moderator.id))
-        .await?
-        .ok_or_else(|| comment_not_found(id))?;
-    Ok(CommentView::from_row(
-        row,
-        &ViewContext::of(Some(moderator), now),
-    ))
 }
 
 async fn comment_and_author_role(

@@ -2,6 +2,7 @@
 //! readers, resolution by moderators, Brier scores and track records.
 
 pub mod charts;
+pub mod domain;
 pub mod model;
 pub mod queries;
 pub mod routes;

@@ -1,7 +1,7 @@
 //! Prediction handlers: forecasting, resolving, reading one prediction, listing, track records.
 
 use actix_web::{get, post, put, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -18,10 +18,10 @@ use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
 use crate::pagination::{self, Page};
 use crate::predictions::model::*;
-use crate::predictions::queries::{self, NewPrediction};
+use crate::predictions::queries;
 use crate::predictions::scoring::{calibration, parse_probability};
 use crate::startup::AppState;
-use crate::text::{optional_text, required_text};
+use crate::text::optional_text;
 
 /// Registers every prediction route.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -31,66 +31,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_predictions)
         .service(track_record)
         .configure(super::views::configure);
-}
-
-/// Checks a new prediction (fields named `prediction.…`).
-pub fn parse_new(
-    request: &NewPredictionRequest,
-    now: DateTime<Utc>,
-    errors: &mut FieldErrors,
-) -> Option<NewPrediction> {
-    let claim = errors.check(required_text(
-        &request.claim,
-        "prediction.claim",
-        10,
-        280,
-        true,
-    ));
-    let percent = errors.check(parse_probability(
-        request.probability,
-        "prediction.probability",
-    ));
-    let resolves_at = errors.check(check_deadline(
-        request.resolves_at,
-        now,
-        "prediction.resolves_at",
-    ));
-    let criteria = errors
-        .check(optional_text(
-            request.criteria.clone(),
-            "prediction.criteria",
-            1_000,
-        ))
-        .flatten();
-    Some(NewPrediction {
-        claim: claim?,
-        criteria,
-        resolves_at: resolves_at?,
-        percent: percent?,
-    })
-}
-
-/// A deadline at least an hour and at most ten years ahead of `now`.
-pub fn check_deadline(
-    resolves_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-    field: &str,
-) -> Result<DateTime<Utc>, FieldError> {
-    if resolves_at < now + Duration::hours(1) {
-        return Err(FieldError::new(
-            field,
-            "too_soon",
-            "at least one hour ahead",
-        ));
-    }
-    if resolves_at > now + Duration::days(3_653) {
-        return Err(FieldError::new(
-            field,
-            "too_late",
-            "at most ten years ahead",
-        ));
-    }
-    Ok(resolves_at)
 }
 
 fn prediction_not_found(id: i64) -> ApiError {

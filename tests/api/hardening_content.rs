@@ -561,8 +561,10 @@ async fn nul_in_the_login_or_a_cursor_is_named_and_nosniff_is_everywhere() {
     let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(r#"{"l":"leaderboard:::1","s":"brier","k":["0.04",-1,"a\u0000b"],"i":1}"#);
     let problem = assert_problem(
-        app.get(&format!("/api/v1/leaderboard?min_resolved=1&cursor={forged}"))
-            .await,
+        app.get(&format!(
+            "/api/v1/leaderboard?min_resolved=1&cursor={forged}"
+        ))
+        .await,
         422,
     )
     .await;
