@@ -1,0 +1,62 @@
+//! Public profiles and role changes.
+
+use actix_web::{get, put, web};
+
+use crate::accounts::model::*;
+use crate::accounts::queries;
+use crate::accounts::roles::{change_role as change_role_of, RoleChanger};
+use crate::auth::Admin;
+use crate::error::ApiError;
+use crate::http::extract::ApiJson;
+use crate::http::problems::*;
+use crate::startup::AppState;
+
+/// A public profile, by username ignoring case (never the email).
+#[utoipa::path(
+    tag = "accounts",
+    params(("username" = String, Path, description = "Username, any case")),
+    responses(
+        (status = 200, description = "The profile", body = PublicProfile),
+        NotFound, Unavailable
+    )
+)]
+#[get("/users/{username}")]
+pub async fn profile(
+    state: web::Data<AppState>,
+    username: web::Path<String>,
+) -> Result<web::Json<PublicProfile>, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let user = queries::find_by_username(&mut conn, &username)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+    Ok(web::Json(user.into()))
+}
+
+/// Change a reader's or moderator's role (admins only); it takes effect on the user's next
+/// request. An admin's role (the caller's own too) changes only through `hindsight set-role`
+/// (403); a deleted account gets no role (409 `/problems/account-deleted`).
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    params(("username" = String, Path, description = "Username, any case")),
+    request_body = RoleRequest,
+    responses(
+        (status = 200, description = "The profile with its new role", body = PublicProfile),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+    )
+)]
+#[put("/users/{username}/role")]
+pub async fn change_role(
+    state: web::Data<AppState>,
+    admin: Admin,
+    username: web::Path<String>,
+    body: ApiJson<RoleRequest>,
+) -> Result<web::Json<PublicProfile>, ApiError> {
+    let body = body.into_inner()?;
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    let changer = RoleChanger::Admin(admin.0.clone());
+    let user = change_role_of(&mut conn, changer, &username, body.role, now).await?;
+    tracing::info!(admin_id = admin.0.id, user_id = user.id, role = %body.role, "role changed");
+    Ok(web::Json(user.into()))
+}
