@@ -1,11 +1,14 @@
-//! Creating a comment, shared by the API and the demo seeder: checks the parent, locks the
-//! ancestor chain, inserts, and moves every counter in one transaction.
+//! Comment writes, each one transaction: creating (shared by the API and the demo seeder:
+//! checks the parent, locks the ancestor chain, inserts, moves every counter), editing and
+//! deleting. The handlers check and render the input; the rules that need locked rows are here.
 
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::extract::active_ban;
 use crate::comments::queries::{self, NewComment};
 use crate::error::{ApiError, FieldError};
+use crate::predictions::domain::PredictionEdit;
 use crate::predictions::queries::NewPrediction;
 
 /// Inserts `comment` (its `path` and `depth` are filled in from the parent) and returns its id.
@@ -91,4 +94,137 @@ async fn reply_path(
         ));
     }
     Ok(chain)
+}
+
+/// Edits a comment as its author, in one transaction: the body (already checked and rendered)
+/// and/or the prediction's terms, while the thread is open, the comment live and, for the
+/// terms, nobody else has forecast. The previous version goes into the edit history.
+pub async fn edit_comment(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    author_id: i64,
+    new_text: Option<(String, String)>,
+    edit: Option<PredictionEdit>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    conn.transaction(async |conn| {
+        let comment = queries::find_for_write(conn, id)
+            .await?
+            .ok_or_else(|| comment_not_found(id))?;
+        if comment.author_id != author_id {
+            return Err(ApiError::forbidden("only the author may edit a comment"));
+        }
+        if comment.article_locked {
+            let reason = crate::articles::queries::lock_reason(conn, comment.article_id).await?;
+            return Err(crate::comments::domain::thread_locked(reason));
+        }
+        let state = queries::lock_chain(conn, &[id]).await?;
+        if state.as_deref() != Some("visible") {
+            return Err(ApiError::conflict(
+                "comment-not-live",
+                "the comment was deleted or removed",
+            ));
+        }
+        // Re-read under the lock: a concurrent edit may have replaced the text meanwhile, and
+        // the history must keep that version too.
+        let current = queries::find_for_write(conn, id)
+            .await?
+            .ok_or_else(|| comment_not_found(id))?;
+        let prediction = crate::predictions::queries::lock_for_comment(conn, id).await?;
+        let previous_terms = match &prediction {
+            Some(p) => Some(crate::predictions::queries::current_terms(conn, p.id).await?),
+            None => None,
+        };
+        if let Some(edit) = &edit {
+            let Some(locked) = &prediction else {
+                return Err(ApiError::invalid(
+                    "prediction",
+                    "not_allowed",
+                    "a prediction can only be made when the comment is posted",
+                ));
+            };
+            if locked.outcome.is_some() || now >= locked.resolves_at {
+                return Err(ApiError::conflict(
+                    "prediction-closed",
+                    "the prediction is closed; its terms are fixed",
+                ));
+            }
+            if locked.other_forecasters > 0 {
+                return Err(ApiError::conflict(
+                    "prediction-has-forecasts",
+                    "others have forecast on this prediction; its terms are fixed",
+                ));
+            }
+            let (claim, criteria, resolves_at) = previous_terms
+                .clone()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a prediction without terms")))?;
+            crate::predictions::queries::update_terms(
+                conn,
+                locked.id,
+                edit.claim.as_deref().unwrap_or(&claim),
+                match &edit.criteria {
+                    Some(new) => new.as_deref(),
+                    None => criteria.as_deref(),
+                },
+                edit.resolves_at.unwrap_or(resolves_at),
+            )
+            .await?;
+        }
+        let (new_body, html) = match &new_text {
+            Some((text, html)) => (text.clone(), html.clone()),
+            _ => (
+                current.body.clone(),
+                crate::comments::domain::render_body(&current.body)
+                    .map_err(|e| ApiError::Validation(vec![e]))?,
+            ),
+        };
+        queries::record_edit(
+            conn,
+            &current,
+            previous_terms.as_ref(),
+            &new_body,
+            &html,
+            now,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes a comment as its author: a live one is erased and leaves the counters; a removed
+/// one is erased too (the author's deletion wins; its counters already dropped). Repeating it
+/// changes nothing.
+pub async fn delete_comment(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    author_id: i64,
+) -> Result<(), ApiError> {
+    conn.transaction(async |conn| {
+        let comment = queries::find_for_write(conn, id)
+            .await?
+            .ok_or_else(|| comment_not_found(id))?;
+        if comment.author_id != author_id {
+            return Err(ApiError::forbidden("only the author may delete a comment"));
+        }
+        let state = queries::lock_chain(conn, &comment.chain()).await?;
+        match state.as_deref() {
+            Some("visible") => {
+                queries::erase(conn, id).await?;
+                queries::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
+                queries::count_in_article(conn, comment.article_id, -1).await?;
+            }
+            // The author's deletion wins over a removal: the text is erased and a later
+            // restore finds nothing to restore. Its counters already dropped at the removal.
+            Some("removed") => queries::erase(conn, id).await?,
+            _ => {}
+        }
+        Ok::<_, ApiError>(())
+    })
+    .await
+}
+
+/// The 404 for a comment id that names nothing.
+pub fn comment_not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("comment {id}"))
 }
