@@ -101,11 +101,24 @@ fn read_json<T: DeserializeOwned + 'static>(
 /// Every request body of this API is an object: serde would also build a struct from an array
 /// of its fields in order, which no client means, so anything else is refused.
 ///
-/// serde stops at the first field it cannot use; to name every failing field in one 422, the
-/// document is parsed into a `Value` once, and each failure is recorded and patched over with a
+/// A well-formed body is deserialised in one pass. serde stops at the first field it cannot
+/// use, so when that pass fails, to name every failing field in one 422 the document is parsed
+/// into a `Value`, and each failure is recorded and patched over with a
 /// stand-in of the type serde asked for (see [`stand_in`]) before deserialising again, until
 /// nothing fails or [`MAX_SHAPE_ERRORS`] are listed.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // The common case, a well-formed object: one pass straight into `T`.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let direct_failure = if first == Some(&b'{') {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Ok(parsed) if deserializer.end().is_ok() => return Ok(parsed),
+            Ok(_) => None,
+            Err(failure) => Some(failure),
+        }
+    } else {
+        None
+    };
     let mut value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
     if !value.is_object() {
@@ -120,7 +133,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut patched: Vec<Vec<PathStep>> = Vec::new();
     for _ in 0..MAX_PATCHES {
         let failure = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            // Only a failure a `Value` hides (a duplicate key) gets here: report it as before.
+            Ok(_) if errors.is_empty() => {
+                return Err(match direct_failure {
+                    Some(failure) => {
+                        let path = failure.path().to_string();
+                        let message = failure.into_inner().to_string();
+                        ApiError::Validation(vec![shape_error(&path, &message)])
+                    }
+                    None => ApiError::MalformedBody("the body is not one JSON object".into()),
+                });
+            }
             Ok(_) => break,
             Err(failure) => failure,
         };

@@ -152,13 +152,7 @@ impl Limiter {
 
     /// Takes one token from the bucket `key` under `rule`, or refuses with a 429.
     pub fn take(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
-        self.apply(rule, key, true)
-    }
-
-    /// Refuses when the bucket is empty, without taking a token (checks before an action whose
-    /// cost is only known afterwards, such as a failed login).
-    pub fn check(&self, rule: Rule, key: &str) -> Result<(), ApiError> {
-        self.apply(rule, key, false)
+        self.settle(&[(rule, key)])
     }
 
     /// Takes one token from every bucket at once, or from none (429 naming the first empty
@@ -167,27 +161,7 @@ impl Limiter {
     /// pass a check made before any of them was charged; [`Limiter::refund`] gives it back
     /// when the attempt turns out not to count (a correct password).
     pub fn reserve(&self, buckets: &[(Rule, &str)]) -> Result<(), ApiError> {
-        if !self.limits.enabled {
-            return Ok(());
-        }
-        let now = self.clock.now();
-        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        for (rule, key) in buckets {
-            let bucket = map.entry((*key).to_owned()).or_insert(Bucket {
-                tokens: f64::from(rule.capacity),
-                updated: now,
-            });
-            Self::refill(bucket, *rule, now);
-            if bucket.tokens < 1.0 {
-                return Err(Self::refused(*rule, bucket));
-            }
-        }
-        for (_, key) in buckets {
-            if let Some(bucket) = map.get_mut(*key) {
-                bucket.tokens -= 1.0;
-            }
-        }
-        Ok(())
+        self.settle(buckets)
     }
 
     /// Gives back the tokens a [`Limiter::reserve`] took.
@@ -205,25 +179,30 @@ impl Limiter {
         }
     }
 
-    fn apply(&self, rule: Rule, key: &str, take: bool) -> Result<(), ApiError> {
+    /// Refills every bucket, refuses with the first empty one, or takes a token from each.
+    fn settle(&self, buckets: &[(Rule, &str)]) -> Result<(), ApiError> {
         if !self.limits.enabled {
             return Ok(());
         }
         let now = self.clock.now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > SWEEP_ABOVE {
-            buckets.retain(|_, b| b.tokens < 1.0 || (now - b.updated).num_seconds() < 3_600);
+        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > SWEEP_ABOVE {
+            map.retain(|_, b| b.tokens < 1.0 || (now - b.updated).num_seconds() < 3_600);
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: f64::from(rule.capacity),
-            updated: now,
-        });
-        Self::refill(bucket, rule, now);
-        if bucket.tokens < 1.0 {
-            return Err(Self::refused(rule, bucket));
+        for (rule, key) in buckets {
+            let bucket = map.entry((*key).to_owned()).or_insert(Bucket {
+                tokens: f64::from(rule.capacity),
+                updated: now,
+            });
+            Self::refill(bucket, *rule, now);
+            if bucket.tokens < 1.0 {
+                return Err(Self::refused(*rule, bucket));
+            }
         }
-        if take {
-            bucket.tokens -= 1.0;
+        for (_, key) in buckets {
+            if let Some(bucket) = map.get_mut(*key) {
+                bucket.tokens -= 1.0;
+            }
         }
         Ok(())
     }

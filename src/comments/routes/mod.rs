@@ -148,22 +148,17 @@ async fn load_view(
     ))
 }
 
-/// Cuts the look-ahead row off a page and builds the cursor from the last kept row.
+/// A page of comment rows as views, its cursor made from the last kept row.
 fn page_of<T>(
-    mut rows: Vec<CommentRow>,
+    rows: Vec<CommentRow>,
     limit: i64,
     list: &str,
     sort: Sort,
     view: impl Fn(CommentRow) -> T,
 ) -> Page<T> {
-    let limit = usize::try_from(limit).unwrap_or(0);
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next_cursor = if more {
-        next_cursor(list, sort, rows.last())
-    } else {
-        None
-    };
+    let (rows, next_cursor) = pagination::finish_page(rows, limit, |last| {
+        pagination::encode(list, sort.as_str(), sort.key_of(last), last.id)
+    });
     Page {
         items: rows.into_iter().map(view).collect(),
         next_cursor,
