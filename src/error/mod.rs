@@ -12,6 +12,8 @@ use utoipa::ToSchema;
 
 use crate::telemetry::current_request_id;
 
+mod features;
+
 /// One failing field of a request, as listed in a validation problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
