@@ -60,13 +60,13 @@ SQL
 cat > "$OUT/fn-hot.sql" <<SQL
 \set uid $first_user + :client_id
 \set v random(-1, 1)
-SELECT * FROM hindsight_vote($hot, :uid, :v, now());
+SELECT * FROM r.vote($hot, :uid, :v, now());
 SQL
 cat > "$OUT/fn-spread.sql" <<SQL
 \set uid random($first_user, $first_user + 999)
 \set cid random($min_id, $max_id)
 \set v random(-1, 1)
-SELECT * FROM hindsight_vote(:cid, :uid, :v, now());
+SELECT * FROM r.vote(:cid, :uid, :v, now());
 SQL
 
 # Check exactness of what the service did before the raw scripts (which skip counters) run.

@@ -1,6 +1,6 @@
 //! The ranking formulas, in Rust for unit tests and for ranks computed outside a vote (new
 //! comments, bulk loads). The vote itself uses the same formulas as SQL functions
-//! (`hindsight_wilson`, `hindsight_controversy`, `hindsight_hot` in the votes migration); a
+//! (`r.wilson`, `r.controversy`, `r.hot` in src/db/replaceable.sql); a
 //! test checks both give the same numbers.
 
 use chrono::{DateTime, Utc};

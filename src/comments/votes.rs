@@ -1,5 +1,5 @@
-//! Voting: `PUT /comments/{id}/vote`. The work is one call of the `hindsight_vote` SQL function
-//! (votes migration): it locks the comment row, so every vote on a comment is serialised and
+//! Voting: `PUT /comments/{id}/vote`. The work is one call of the `r.vote` SQL function
+//! (src/db/replaceable.sql): it locks the comment row, so every vote on a comment is serialised and
 //! the counters, ranks and the author's karma always equal what `comment_votes` says, in one
 //! round trip. The design cannot deadlock (one comment row, then one user row); serialisation
 //! failures and deadlocks are still retried here, so none ever reaches a client.
@@ -20,7 +20,7 @@ use crate::http::extract::ApiJson;
 use crate::http::problems::*;
 use crate::startup::AppState;
 
-/// What `hindsight_vote` answered.
+/// What `r.vote` answered.
 #[derive(Debug, QueryableByName)]
 pub struct VoteRow {
     /// `ok`, `not_found`, `own` or `not_live`.
@@ -62,7 +62,7 @@ pub async fn cast_vote(
     let mut attempt = 0;
     loop {
         let result = cached(
-            diesel::sql_query("SELECT * FROM hindsight_vote($1, $2, $3, $4)")
+            diesel::sql_query("SELECT * FROM r.vote($1, $2, $3, $4)")
                 .bind::<BigInt, _>(comment_id)
                 .bind::<BigInt, _>(user_id)
                 .bind::<SmallInt, _>(value)
@@ -159,12 +159,12 @@ pub async fn refresh_hot(
     loop {
         let updated = cached(
             diesel::sql_query(
-                "UPDATE comments SET rank_hot = hindsight_hot(score, created_at, $1) \
+                "UPDATE comments SET rank_hot = r.hot(score, created_at, $1) \
                  WHERE id IN ( \
                     SELECT id FROM comments \
                     WHERE created_at > $1 - interval '7 days' \
-                      AND abs(rank_hot - hindsight_hot(score, created_at, $1)) \
-                          > 0.005 * hindsight_hot(score, created_at, $1) \
+                      AND abs(rank_hot - r.hot(score, created_at, $1)) \
+                          > 0.005 * r.hot(score, created_at, $1) \
                     ORDER BY id LIMIT 2000 FOR UPDATE SKIP LOCKED)",
             )
             .bind::<Timestamptz, _>(now),

@@ -274,7 +274,7 @@ async fn insert_chunk(
                                created_at, reply_count, descendant_count, rank_hot) \
          OVERRIDING SYSTEM VALUE \
          SELECT id, $1, parent_id, path::bigint[], depth, author_id, body, body_html, created_at, \
-                reply_count, descendant_count, hindsight_hot(0, created_at, $12) \
+                reply_count, descendant_count, r.hot(0, created_at, $12) \
          FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::int[], $6::bigint[], $7::text[], \
                      $8::text[], $9::timestamptz[], $10::int[], $11::int[]) \
               AS t(id, parent_id, path, depth, author_id, body, body_html, created_at, reply_count, descendant_count)",

@@ -24,6 +24,10 @@ pub mod schema;
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+/// The replaceable schema `r`: every SQL function, dropped and created again by each migrate
+/// run, so that changing a function is an edit of that file rather than a new migration.
+pub const REPLACEABLE_SCHEMA: &str = include_str!("replaceable.sql");
+
 /// Key of the advisory lock held while migrating ("hindsig" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x68_69_6e_64_73_69_67;
 
@@ -201,7 +205,8 @@ pub async fn require_database(url: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Applies pending migrations on a blocking thread, holding the migration advisory lock.
+/// Applies pending migrations and then the replaceable schema on a blocking thread, holding
+/// the migration advisory lock.
 pub async fn run_migrations(url: &str) -> anyhow::Result<()> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || migrate_blocking(&url))
@@ -221,7 +226,11 @@ fn migrate_blocking(url: &str) -> anyhow::Result<()> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.len())
-        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"));
+        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))
+        .and_then(|applied| {
+            apply_replaceable_schema(&mut conn)?;
+            Ok(applied)
+        });
     SimpleConnection::batch_execute(
         &mut conn,
         &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
@@ -231,6 +240,16 @@ fn migrate_blocking(url: &str) -> anyhow::Result<()> {
         tracing::info!(applied, "migrations applied");
     }
     Ok(())
+}
+
+/// Re-creates schema `r` in one transaction: concurrent callers see either the old functions
+/// or the new ones, never none.
+fn apply_replaceable_schema(
+    conn: &mut AsyncConnectionWrapper<AsyncPgConnection>,
+) -> anyhow::Result<()> {
+    use diesel::connection::SimpleConnection;
+    SimpleConnection::batch_execute(conn, &format!("BEGIN;\n{REPLACEABLE_SCHEMA}\nCOMMIT;"))
+        .context("applying the replaceable schema (src/db/replaceable.sql)")
 }
 
 /// The versions of every embedded migration, for the readiness check.

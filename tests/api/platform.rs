@@ -103,39 +103,83 @@ async fn readiness_fails_while_migrations_are_pending() {
     assert_problem(app.get("/readyz").await, 503).await;
 }
 
+/// The schema of a database as `pg_dump` writes it, without the lines that differ between two
+/// dumps of the same schema (the random `\restrict` key, comments).
+fn schema_dump(url: &str) -> String {
+    let output = Command::new("pg_dump")
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--dbname",
+            url,
+        ])
+        .output()
+        .expect("pg_dump runs (it ships with PostgreSQL)");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| {
+            !line.starts_with("\\restrict")
+                && !line.starts_with("\\unrestrict")
+                && !line.starts_with("--")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reverts every migration of the database behind `url`.
+async fn revert_all(url: &str) -> usize {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn =
+            AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).expect("connect");
+        conn.revert_all_migrations(hindsight::db::MIGRATIONS)
+            .expect("down")
+            .len()
+    })
+    .await
+    .expect("revert task")
+}
+
+/// A migrated schema equals a fresh one: migrating again (which re-applies the replaceable
+/// schema of SQL functions), and reverting every migration then migrating again, both leave
+/// exactly the schema of the first migration.
 #[tokio::test]
 async fn migrations_apply_revert_and_apply_again() {
     // A database that has never been migrated, not a clone of the template.
     let name = unique_database_name();
-    let admin = admin_url();
     let url = database_url(&name);
     hindsight::db::ensure_database(&url).await.expect("created");
-    let check_url = url.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        use diesel::Connection;
-        let mut conn =
-            AsyncConnectionWrapper::<AsyncPgConnection>::establish(&check_url).expect("connect");
-        let all = MigrationSource::<diesel::pg::Pg>::migrations(&hindsight::db::MIGRATIONS)
-            .expect("embedded")
-            .len();
-        let applied = conn
-            .run_pending_migrations(hindsight::db::MIGRATIONS)
-            .expect("up")
-            .len();
-        assert_eq!(applied, all);
-        let reverted = conn
-            .revert_all_migrations(hindsight::db::MIGRATIONS)
-            .expect("down")
-            .len();
-        assert_eq!(reverted, all);
-        let again = conn
-            .run_pending_migrations(hindsight::db::MIGRATIONS)
-            .expect("up again")
-            .len();
-        assert_eq!(again, all);
+    let outcome = tokio::spawn({
+        let url = url.clone();
+        async move {
+            hindsight::db::run_migrations(&url).await.expect("up");
+            let fresh = schema_dump(&url);
+            assert!(fresh.contains("CREATE FUNCTION r.vote("), "{fresh}");
+            assert!(!fresh.contains("hindsight_vote"), "old public copy dropped");
+
+            hindsight::db::run_migrations(&url).await.expect("again");
+            assert_eq!(schema_dump(&url), fresh, "re-applying r changes nothing");
+
+            let all = MigrationSource::<diesel::pg::Pg>::migrations(&hindsight::db::MIGRATIONS)
+                .expect("embedded")
+                .len();
+            assert_eq!(revert_all(&url).await, all);
+            hindsight::db::run_migrations(&url).await.expect("up again");
+            assert_eq!(
+                schema_dump(&url),
+                fresh,
+                "down and up again is the same schema"
+            );
+        }
     })
     .await;
-    let _ = admin;
     drop_database_blocking(name);
     outcome.expect("round trip");
 }

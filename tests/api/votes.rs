@@ -167,8 +167,8 @@ async fn assert_counters_match_votes(app: &TestApp) {
                c.upvotes <> (SELECT count(*) FROM comment_votes v WHERE v.comment_id = c.id AND v.value = 1) \
             OR c.downvotes <> (SELECT count(*) FROM comment_votes v WHERE v.comment_id = c.id AND v.value = -1) \
             OR c.score <> c.upvotes - c.downvotes \
-            OR abs(c.rank_best - hindsight_wilson(c.upvotes, c.downvotes)) > 1e-12 \
-            OR abs(c.rank_controversial - hindsight_controversy(c.upvotes, c.downvotes)) > 1e-12",
+            OR abs(c.rank_best - r.wilson(c.upvotes, c.downvotes)) > 1e-12 \
+            OR abs(c.rank_controversial - r.controversy(c.upvotes, c.downvotes)) > 1e-12",
         )
         .await;
     assert_eq!(mismatched, 0, "comment counters equal a recount");
@@ -439,8 +439,8 @@ async fn the_sql_rank_functions_equal_the_rust_formulas() {
         let now = created + chrono::Duration::hours(hours);
         let ranks: Ranks = diesel_async::RunQueryDsl::get_result(
             diesel::sql_query(
-                "SELECT hindsight_wilson($1, $2) AS best, hindsight_controversy($1, $2) AS controversial, \
-                 hindsight_hot($1 - $2, $3, $4) AS hot",
+                "SELECT r.wilson($1, $2) AS best, r.controversy($1, $2) AS controversial, \
+                 r.hot($1 - $2, $3, $4) AS hot",
             )
             .bind::<diesel::sql_types::Integer, _>(up)
             .bind::<diesel::sql_types::Integer, _>(down)
