@@ -30,6 +30,7 @@ setup_tools() {
 build_release() {
     cargo build --release -q
     BIN=target/release/hindsight
+    BENCH_BIN=target/release/hindsight-bench
 }
 
 fresh_database() {

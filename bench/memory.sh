@@ -8,17 +8,19 @@ source "$(dirname "$0")/common.sh"
 export HINDSIGHT_ACCESS_TOKEN_TTL_SECS=3600
 setup_tools
 if [ -z "${BIN:-}" ]; then build_release; fi
+# The seeding helpers come from this checkout whichever server build is measured.
+if [ -z "${BENCH_BIN:-}" ]; then cargo build --release -q --bin hindsight-bench; BENCH_BIN=target/release/hindsight-bench; fi
 fresh_database
 
 printf -- '---\ntitle: Memory bench\nslug: memory\n---\nBenchmark article.\n' > "$OUT/memory.md"
 "$BIN" import-article "$OUT/memory.md" >/dev/null
-"$BIN" seed-load --article memory --comments 1000 --users 1000 --seed 11 >/dev/null
+"$BENCH_BIN" seed-load --article memory --comments 1000 --users 1000 --seed 11 >/dev/null
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 article_id=$(psql "$DATABASE_URL" -qAt -c "SELECT id FROM articles WHERE slug = 'memory'")
 psql "$DATABASE_URL" -qAt -c "INSERT INTO users (username, created_at) VALUES ('memory_author', now())" >/dev/null
 author_id=$(psql "$DATABASE_URL" -qAt -c "SELECT id FROM users WHERE username = 'memory_author'")
 psql "$DATABASE_URL" -qAt -c "INSERT INTO comments (article_id, author_id, path, depth, body, body_html, created_at) VALUES ($article_id, $author_id, '{}', 0, 'hot', '<p>hot</p>', now()) RETURNING id" | head -1 > "$OUT/memory-hot.txt"
-"$BIN" bench-tokens --prefix load_11_ --count 1000 > "$OUT/memory-tokens.txt"
+"$BENCH_BIN" bench-tokens --prefix load_11_ --count 1000 > "$OUT/memory-tokens.txt"
 
 start_server
 url="http://127.0.0.1:$BENCH_PORT"

@@ -9,12 +9,12 @@ setup_tools
 build_release
 fresh_database
 
-seeded=$("$BIN" seed-predictions --users 2000 --predictions 10000 --forecasts 200000 --seed 3)
+seeded=$("$BENCH_BIN" seed-predictions --users 2000 --predictions 10000 --forecasts 200000 --seed 3)
 echo "$seeded"
 open_id=$(echo "$seeded" | sed -E 's/.*: ([0-9]+)$/\1/')
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE" -c "CHECKPOINT"
 "$BIN" set-role load_3_1999 moderator >/dev/null
-mod_token=$("$BIN" bench-tokens --prefix load_3_1999 --count 1 | cut -d' ' -f2)
+mod_token=$("$BENCH_BIN" bench-tokens --prefix load_3_1999 --count 1 | cut -d' ' -f2)
 someone=$(psql "$DATABASE_URL" -qAt -c "SELECT u.username FROM user_scores s JOIN users u ON u.id = s.user_id ORDER BY s.scored_forecasts DESC LIMIT 1")
 
 start_server

@@ -11,13 +11,13 @@ fresh_database
 for size in 1000 100000; do
     printf -- '---\ntitle: Bench thread with %s comments\nslug: bench-%s\n---\nBenchmark article.\n' "$size" "$size" > "$OUT/bench-$size.md"
     "$BIN" import-article "$OUT/bench-$size.md" >/dev/null
-    "$BIN" seed-load --article "bench-$size" --comments "$size" --users 1000 --seed "$size"
+    "$BENCH_BIN" seed-load --article "bench-$size" --comments "$size" --users 1000 --seed "$size"
 done
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 
 for size in 1000 100000; do
-    "$BIN" bench-sql --article "bench-$size" > "$OUT/sql-default-$size.sql"
-    "$BIN" bench-sql --article "bench-$size" --limit 100 --depth 8 --replies-limit 10 > "$OUT/sql-big-$size.sql"
+    "$BENCH_BIN" bench-sql --article "bench-$size" > "$OUT/sql-default-$size.sql"
+    "$BENCH_BIN" bench-sql --article "bench-$size" --limit 100 --depth 8 --replies-limit 10 > "$OUT/sql-big-$size.sql"
 done
 
 start_server

@@ -12,7 +12,7 @@ fresh_database
 
 printf -- '---\ntitle: Vote storm\nslug: votes\n---\nBenchmark article.\n' > "$OUT/votes.md"
 "$BIN" import-article "$OUT/votes.md" >/dev/null
-"$BIN" seed-load --article votes --comments 100000 --users 1000 --seed 7
+"$BENCH_BIN" seed-load --article votes --comments 100000 --users 1000 --seed 7
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
 
 # The hot comment is written by someone who is not among the voters.
@@ -22,7 +22,7 @@ author_id=$(psql "$DATABASE_URL" -qAt -c "SELECT id FROM users WHERE username = 
 hot=$(psql "$DATABASE_URL" -qAt -c "INSERT INTO comments (article_id, author_id, path, depth, body, body_html, created_at) VALUES ($article_id, $author_id, '{}', 0, 'hot', '<p>hot</p>', now()) RETURNING id" | head -1)
 echo "$hot" > "$OUT/hot-comment.txt"
 psql "$DATABASE_URL" -qAt -c "SELECT id FROM comments WHERE article_id = $article_id AND id <> $hot ORDER BY id" > "$OUT/all-comments.txt"
-"$BIN" bench-tokens --prefix load_7_ --count 1000 > "$OUT/tokens.txt"
+"$BENCH_BIN" bench-tokens --prefix load_7_ --count 1000 > "$OUT/tokens.txt"
 first_user=$(head -1 "$OUT/tokens.txt" | cut -d' ' -f1)
 
 start_server

@@ -146,7 +146,7 @@ struct Id {
 }
 
 /// The first-page tree query of an article with its parameters written in, for running the
-/// service's own SQL under pgbench (`hindsight bench-sql`).
+/// service's own SQL under pgbench (`hindsight-bench bench-sql`).
 pub fn tree_sql_literal(article_id: i64, sort: Sort, shape: TreeShape) -> String {
     tree_sql(Scope::Article(article_id), sort, false)
         .replace("$5", &PAGE_CAP.to_string())
@@ -156,7 +156,7 @@ pub fn tree_sql_literal(article_id: i64, sort: Sort, shape: TreeShape) -> String
         .replace("$1", &article_id.to_string())
 }
 
-/// The rows statement for these ids with its parameters written in (`hindsight bench-sql`).
+/// The rows statement for these ids with its parameters written in (`hindsight-bench bench-sql`).
 pub fn rows_sql_literal(ids: &[i64]) -> String {
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     format!("SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} WHERE c.id = ANY($1)")

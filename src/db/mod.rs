@@ -252,6 +252,22 @@ fn apply_replaceable_schema(
         .context("applying the replaceable schema (src/db/replaceable.sql)")
 }
 
+/// A connection for commands that create what they need: the database is created when
+/// missing and migrated first.
+pub async fn connect_migrated(url: &str) -> anyhow::Result<AsyncPgConnection> {
+    ensure_database(url).await?;
+    run_migrations(url).await?;
+    Ok(AsyncPgConnection::establish(url).await?)
+}
+
+/// A connection for commands that work on data that must already exist: a missing database
+/// is an error, never created (migrations still run, so an older schema is brought up).
+pub async fn connect_existing(url: &str) -> anyhow::Result<AsyncPgConnection> {
+    require_database(url).await?;
+    run_migrations(url).await?;
+    Ok(AsyncPgConnection::establish(url).await?)
+}
+
 /// The versions of every embedded migration, for the readiness check.
 pub fn embedded_migration_versions() -> anyhow::Result<Vec<String>> {
     let migrations = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)

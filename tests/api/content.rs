@@ -1,4 +1,5 @@
-//! Content commands through the built binary: import-article, seed-demo, seed-load.
+//! Content commands through the built binary: import-article, seed-demo, and
+//! `hindsight-bench seed-load`.
 
 use std::process::{Command, Output};
 
@@ -7,7 +8,16 @@ use serde_json::Value;
 use crate::helpers::*;
 
 fn hindsight(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    run_binary(env!("CARGO_BIN_EXE_hindsight"), app, args)
+}
+
+/// The benchmark helpers' binary (`seed-load` and friends live outside the serving one).
+fn hindsight_bench(app: &TestApp, args: &[&str]) -> Output {
+    run_binary(env!("CARGO_BIN_EXE_hindsight-bench"), app, args)
+}
+
+fn run_binary(path: &str, app: &TestApp, args: &[&str]) -> Output {
+    Command::new(path)
         .args(args)
         .env("DATABASE_URL", database_url(&app.database))
         .env("RUST_LOG", "warn")
@@ -167,7 +177,7 @@ async fn seed_load_keeps_every_counter_equal_to_a_recount() {
     let admin = app.admin().await;
     let slug = app.create_article(&admin, "Load target", &[]).await;
     let existing = app.comment_id(&admin, &slug, "already here", None).await;
-    let output = hindsight(
+    let output = hindsight_bench(
         &app,
         &[
             "seed-load",

@@ -433,11 +433,17 @@ async fn the_command_line_changes_admins_but_never_demotes_the_last() {
 #[tokio::test]
 async fn commands_that_need_data_refuse_a_database_that_does_not_exist() {
     let missing = unique_database_name();
-    for args in [
-        vec!["set-role", "someone", "admin"],
-        vec!["bench-tokens", "--prefix", "load_"],
+    for (binary, args) in [
+        (
+            env!("CARGO_BIN_EXE_hindsight"),
+            vec!["set-role", "someone", "admin"],
+        ),
+        (
+            env!("CARGO_BIN_EXE_hindsight-bench"),
+            vec!["bench-tokens", "--prefix", "load_"],
+        ),
     ] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let output = std::process::Command::new(binary)
             .args(&args)
             .env("DATABASE_URL", database_url(&missing))
             .output()

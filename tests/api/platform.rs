@@ -236,12 +236,25 @@ fn every_subcommand_has_help() {
         "set-role",
         "import-article",
         "seed-demo",
-        "seed-load",
-        "bench-sql",
     ] {
         let output = binary().args([sub, "--help"]).output().expect("runs");
         assert!(output.status.success(), "{sub} --help");
     }
+    for sub in ["seed-load", "seed-predictions", "bench-sql", "bench-tokens"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_hindsight-bench"))
+            .args([sub, "--help"])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "hindsight-bench {sub} --help");
+    }
+    let serving = binary()
+        .args(["seed-load", "--help"])
+        .output()
+        .expect("runs");
+    assert!(
+        !serving.status.success(),
+        "benchmark helpers are not commands of the serving binary"
+    );
 }
 
 #[test]

@@ -10,9 +10,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::articles::{markdown, queries as articles};
-use crate::auth::password::Passwords;
-use crate::config::Secret;
+use hindsight::articles::{markdown, queries as articles};
+use hindsight::auth::password::Passwords;
+use hindsight::config::Secret;
 
 /// Deepest level a generated reply reaches (0 = top level).
 pub const MAX_DEPTH: usize = 8;

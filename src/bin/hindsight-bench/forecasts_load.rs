@@ -12,8 +12,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::articles::model::ArticleInput;
-use crate::articles::queries as articles;
+use hindsight::articles::model::ArticleInput;
+use hindsight::articles::queries as articles;
 
 const TAGS: &[&str] = &["korea", "china", "japan", "trade", "security"];
 
@@ -48,7 +48,7 @@ async fn ensure_articles(
                     slug: Some(slug.clone()),
                     summary: None,
                     body: "Benchmark article.".to_owned(),
-                    body_html: crate::articles::markdown::render_article("Benchmark article.")?,
+                    body_html: hindsight::articles::markdown::render_article("Benchmark article.")?,
                     tags: vec![(*tag).to_owned()],
                     published_at: None,
                 };
