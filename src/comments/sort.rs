@@ -1,5 +1,5 @@
-//! Comment sorts: each maps to an ORDER BY that an index serves, a keyset predicate and the
-//! cursor key of a row. Ties are always broken by id (descending, ascending for `old`).
+//! Comment sorts: each maps to an ORDER BY that an index serves and a keyset predicate (the SQL
+//! fragments are in `comments::queries::reads`), and to the cursor key of a row. Ties are always broken by id (descending, ascending for `old`).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -45,17 +45,6 @@ impl Sort {
         }
     }
 
-    /// The column the sort orders by (each has its indexes).
-    fn column(self) -> &'static str {
-        match self {
-            Self::Best => "c.rank_best",
-            Self::Top => "c.score",
-            Self::New | Self::Old => "c.created_at",
-            Self::Controversial => "c.rank_controversial",
-            Self::Hot => "c.rank_hot",
-        }
-    }
-
     fn kind(self) -> KeyKind {
         match self {
             Self::New | Self::Old => KeyKind::Time,
@@ -64,29 +53,18 @@ impl Sort {
         }
     }
 
-    fn ascending(self) -> bool {
+    /// Whether the sort runs oldest/lowest first (only `old`).
+    pub fn ascending(self) -> bool {
         self == Self::Old
     }
 
-    /// ORDER BY over the comments alias `c`; ties broken by id in the same direction.
-    pub fn order_by(self) -> String {
-        let direction = if self.ascending() { "ASC" } else { "DESC" };
-        format!("{col} {direction}, c.id {direction}", col = self.column())
-    }
-
-    /// Rows strictly after the cursor: `key` (bound as text, cast here) and `id` are
-    /// placeholders.
-    pub fn after(self, key: &str, id: &str) -> String {
-        let cast = match self.kind() {
+    /// The SQL type a cursor key (bound as text) is cast to.
+    pub fn key_cast(self) -> &'static str {
+        match self.kind() {
             KeyKind::Time => "timestamptz",
             KeyKind::Integer => "integer",
             KeyKind::Float => "float8",
-        };
-        let op = if self.ascending() { ">" } else { "<" };
-        format!(
-            "({col}, c.id) {op} ({key}::{cast}, {id})",
-            col = self.column()
-        )
+        }
     }
 
     /// The cursor key of a row (its sort value).
@@ -137,15 +115,5 @@ mod tests {
         assert!(Sort::Best.key_text(&Value::from("NaN")).is_none());
         assert!(Sort::Top.key_text(&Value::from(1_i64 << 40)).is_none());
         assert!(Sort::Top.key_text(&Value::from("3")).is_none());
-    }
-
-    #[test]
-    fn every_sort_breaks_ties_by_id() {
-        assert_eq!(Sort::Top.order_by(), "c.score DESC, c.id DESC");
-        assert_eq!(Sort::Old.order_by(), "c.created_at ASC, c.id ASC");
-        assert_eq!(
-            Sort::Hot.after("$6", "$7"),
-            "(c.rank_hot, c.id) < ($6::float8, $7)"
-        );
     }
 }

@@ -1,52 +1,13 @@
-//! Reading threads: one query per page. The tree page is a recursive CTE with a LATERAL
-//! top-k per parent over the (parent_id, sort key, id) indexes, cut at the page cap by the
-//! outer LIMIT (PostgreSQL evaluates a recursive CTE only as far as it is read, level by
-//! level), so a page's cost does not grow with the size of the thread.
+//! The thread page as a reader sees it: the page's ids and rows come from
+//! `comments::queries::reads` (one recursive statement, then the rows of those ids), and are
+//! nested here into top-level comments with their replies, at most `PAGE_CAP` comments.
 
 use std::collections::HashMap;
 
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
-use diesel::QueryableByName;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-
-use crate::comments::model::{
-    with_viewer, CommentRow, CommentView, TreeRow, ViewContext, COMMENT_COLUMNS, COMMENT_JOINS,
-    LISTED,
-};
+use crate::comments::model::{CommentRow, CommentView, TreeRow, ViewContext};
+use crate::comments::queries::reads::{self, PAGE_CAP};
+pub use crate::comments::queries::reads::{After, Scope, TreeShape};
 use crate::comments::sort::Sort;
-use crate::db::cached;
-
-/// At most this many comments in one tree page.
-pub const PAGE_CAP: i64 = 500;
-
-/// Whose children form the page's top level.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope {
-    /// The top-level comments of an article.
-    Article(i64),
-    /// The direct replies of a comment.
-    Replies(i64),
-}
-
-/// The shape of a tree page.
-#[derive(Debug, Clone, Copy)]
-pub struct TreeShape {
-    /// Top-level comments per page.
-    pub limit: i64,
-    /// Levels returned, the top level included.
-    pub depth: i32,
-    /// Children per comment.
-    pub replies_limit: i64,
-}
-
-/// A keyset position, as text for the sort's cast, and the id.
-#[derive(Debug, Clone)]
-pub struct After {
-    /// The sort key.
-    pub key: String,
-    /// The id.
-    pub id: i64,
-}
 
 /// A tree page: the top-level comments with nested replies, and whether more top-level
 /// comments follow (with the last row to build the cursor from).
@@ -57,156 +18,18 @@ pub struct TreePage {
     pub next_after: Option<CommentRow>,
 }
 
-fn tree_sql(scope: Scope, sort: Sort, after: bool) -> String {
-    let scope_filter = match scope {
-        // Pinned top-level comments are left out of the sorted pages…
-        Scope::Article(_) => "c.article_id = $1 AND c.parent_id IS NULL AND c.pinned_at IS NULL",
-        Scope::Replies(_) => "c.parent_id = $1",
-    };
-    let keyset = if after {
-        format!("AND {}", sort.after("$6", "$7"))
-    } else {
-        String::new()
-    };
-    // …and put first on the first page of an article, earliest pinned first.
-    let pinned = match (scope, after) {
-        (Scope::Article(_), false) => format!(
-            "(SELECT c.id, 0 AS grp, row_number() OVER (ORDER BY c.pinned_at, c.id) AS rn \
-              FROM comments c WHERE c.article_id = $1 AND c.parent_id IS NULL \
-                AND c.pinned_at IS NOT NULL AND {LISTED} ORDER BY c.pinned_at, c.id) UNION ALL "
-        ),
-        _ => String::new(),
-    };
-    let order = sort.order_by();
-    let sql = format!(
-        "WITH RECURSIVE top AS ( \
-            {pinned} \
-            (SELECT c.id, 1 AS grp, row_number() OVER (ORDER BY {order}) AS rn \
-             FROM comments c WHERE {scope_filter} AND {LISTED} {keyset} \
-             ORDER BY {order} LIMIT $2 + 1) \
-         ), tree(id, level, extra) AS ( \
-            SELECT id, 1, grp = 1 AND rn > $2 FROM top \
-            UNION ALL \
-            SELECT ch.id, t.level + 1, false FROM tree t \
-            CROSS JOIN LATERAL ( \
-                SELECT c.id FROM comments c WHERE c.parent_id = t.id AND {LISTED} \
-                ORDER BY {order} LIMIT $4 \
-            ) ch \
-            WHERE t.level < $3 AND NOT t.extra \
-         ), picked AS ( \
-            SELECT id, level, extra, row_number() OVER () AS ord FROM tree LIMIT $5 + 1 \
-         ) \
-         SELECT picked.id, picked.level, picked.extra FROM picked ORDER BY picked.ord"
-    );
-    sql
-}
-
-/// Every column of the comments with these ids, in one statement whose generic plan (a
-/// nested loop of primary-key lookups) is prepared once per connection. Splitting the page
-/// into "which ids" and "their rows" keeps both statements cheap to plan: as one statement
-/// the joins made PostgreSQL spend ~5 ms planning each request, longer than it ran.
-pub async fn rows_by_ids(
-    conn: &mut AsyncPgConnection,
-    ids: &[i64],
-    viewer: Option<i64>,
-) -> diesel::QueryResult<Vec<CommentRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = with_viewer(
-        &format!("SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} WHERE c.id = ANY($1)"),
-        2,
-    );
-    let mut rows: Vec<CommentRow> = cached(
-        diesel::sql_query(sql)
-            .bind::<Array<BigInt>, _>(ids)
-            .bind::<BigInt, _>(viewer.unwrap_or(0)),
-    )
-    .load(conn)
-    .await?;
-    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
-    Ok(rows)
-}
-
-#[derive(QueryableByName)]
-struct Slot {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Integer)]
-    level: i32,
-    #[diesel(sql_type = Bool)]
-    extra: bool,
-}
-
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// The first-page tree query of an article with its parameters written in, for running the
-/// service's own SQL under pgbench (`hindsight-bench bench-sql`).
-pub fn tree_sql_literal(article_id: i64, sort: Sort, shape: TreeShape) -> String {
-    tree_sql(Scope::Article(article_id), sort, false)
-        .replace("$5", &PAGE_CAP.to_string())
-        .replace("$4", &shape.replies_limit.to_string())
-        .replace("$3", &shape.depth.to_string())
-        .replace("$2", &shape.limit.to_string())
-        .replace("$1", &article_id.to_string())
-}
-
-/// The rows statement for these ids with its parameters written in (`hindsight-bench bench-sql`).
-pub fn rows_sql_literal(ids: &[i64]) -> String {
-    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-    format!("SELECT {COMMENT_COLUMNS} FROM comments c {COMMENT_JOINS} WHERE c.id = ANY($1)")
-        .replace("{viewer}", "0")
-        .replace("$1", &format!("'{{{}}}'::bigint[]", list.join(",")))
-}
-
-/// The ids (in page order) of an article's first tree page.
-pub async fn first_page_ids(
-    conn: &mut AsyncPgConnection,
-    article_id: i64,
-    sort: Sort,
-    shape: TreeShape,
-) -> diesel::QueryResult<Vec<i64>> {
-    let slots: Vec<Slot> = diesel::sql_query(tree_sql_literal(article_id, sort, shape))
-        .load(conn)
-        .await?;
-    Ok(slots
-        .into_iter()
-        .filter(|s| !s.extra)
-        .map(|s| s.id)
-        .collect())
-}
-
 /// Fetches one tree page.
 pub async fn tree_page(
-    conn: &mut AsyncPgConnection,
+    conn: &mut diesel_async::AsyncPgConnection,
     scope: Scope,
     sort: Sort,
     shape: TreeShape,
     after: Option<After>,
     ctx: &ViewContext,
 ) -> diesel::QueryResult<TreePage> {
-    let viewer = ctx.viewer;
-    let scope_id = match scope {
-        Scope::Article(id) | Scope::Replies(id) => id,
-    };
-    let mut query = diesel::sql_query(tree_sql(scope, sort, after.is_some()))
-        .into_boxed()
-        .bind::<BigInt, _>(scope_id)
-        .bind::<BigInt, _>(shape.limit)
-        .bind::<Integer, _>(shape.depth)
-        .bind::<BigInt, _>(shape.replies_limit)
-        .bind::<BigInt, _>(PAGE_CAP);
-    if let Some(after) = after {
-        query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
-    }
-    let slots: Vec<Slot> = cached(query).load(conn).await?;
+    let slots = reads::tree_slots(conn, scope, sort, shape, after).await?;
     let ids: Vec<i64> = slots.iter().filter(|s| !s.extra).map(|s| s.id).collect();
-    let mut found: HashMap<i64, CommentRow> = rows_by_ids(conn, &ids, viewer)
+    let mut found: HashMap<i64, CommentRow> = reads::rows_by_ids(conn, &ids, ctx.viewer)
         .await?
         .into_iter()
         .map(|r| (r.id, r))
@@ -270,76 +93,4 @@ fn assemble(rows: Vec<TreeRow>, ctx: &ViewContext) -> TreePage {
         items: top_level,
         next_after,
     }
-}
-
-/// Every listed comment of an article, flat, one page.
-pub async fn flat_page(
-    conn: &mut AsyncPgConnection,
-    article_id: i64,
-    sort: Sort,
-    limit: i64,
-    after: Option<After>,
-    viewer: Option<i64>,
-) -> diesel::QueryResult<Vec<CommentRow>> {
-    let keyset = if after.is_some() {
-        format!("AND {}", sort.after("$3", "$4"))
-    } else {
-        String::new()
-    };
-    let sql = format!(
-        "SELECT c.id FROM comments c \
-         WHERE c.article_id = $1 AND {LISTED} {keyset} ORDER BY {} LIMIT $2",
-        sort.order_by()
-    );
-    let mut query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<BigInt, _>(article_id)
-        .bind::<BigInt, _>(limit);
-    if let Some(after) = after {
-        query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
-    }
-    let ids: Vec<Id> = cached(query).load(conn).await?;
-    let ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
-    rows_by_ids(conn, &ids, viewer).await
-}
-
-/// One comment of a live article.
-pub async fn find_comment(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    viewer: Option<i64>,
-) -> diesel::QueryResult<Option<CommentRow>> {
-    let rows = rows_by_ids(conn, &[id], viewer).await?;
-    Ok(rows.into_iter().next().filter(|row| row.article_live))
-}
-
-/// A user's live comments on live articles, newest first.
-pub async fn user_comments(
-    conn: &mut AsyncPgConnection,
-    author_id: i64,
-    limit: i64,
-    after: Option<After>,
-    viewer: Option<i64>,
-) -> diesel::QueryResult<Vec<CommentRow>> {
-    let keyset = if after.is_some() {
-        format!("AND {}", Sort::New.after("$3", "$4"))
-    } else {
-        String::new()
-    };
-    let sql = format!(
-        "SELECT c.id FROM comments c JOIN articles a ON a.id = c.article_id \
-         WHERE c.author_id = $1 AND c.state = 'visible' AND a.deleted_at IS NULL {keyset} \
-         ORDER BY {} LIMIT $2",
-        Sort::New.order_by()
-    );
-    let mut query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<BigInt, _>(author_id)
-        .bind::<BigInt, _>(limit);
-    if let Some(after) = after {
-        query = query.bind::<Text, _>(after.key).bind::<BigInt, _>(after.id);
-    }
-    let ids: Vec<Id> = cached(query).load(conn).await?;
-    let ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
-    rows_by_ids(conn, &ids, viewer).await
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::role::Role;
 use crate::auth::AuthUser;
 use crate::comments::model::{CommentView, ViewContext};
-use crate::comments::thread::find_comment;
+use crate::comments::queries::reads::find_comment;
 use crate::error::ApiError;
 use crate::text::required_text;
 

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use crate::accounts::model::PublicUser;
 use crate::auth::{AuthUser, MaybeUser, Moderator, Role};
 use crate::comments::model::{ArticleRef, CommentView, ViewContext};
-use crate::comments::thread::find_comment;
+use crate::comments::queries::reads::find_comment;
 use crate::db::cached;
 use crate::error::{ApiError, FieldError, FieldErrors, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
@@ -365,18 +365,19 @@ pub async fn list_predictions(
     } else {
         String::new()
     };
-    let sql = format!(
-        "SELECT {columns}, p.created_at AS prediction_created_at, pu.id AS prediction_author_id, \
-                pu.username AS prediction_author_username, pu.display_name AS prediction_author_display_name \
-         FROM comments c {joins} JOIN users pu ON pu.id = p.author_id \
-         WHERE p.id IS NOT NULL AND a.deleted_at IS NULL AND ({status_filter}) \
+    let tail = format!(
+        "WHERE p.id IS NOT NULL AND a.deleted_at IS NULL AND ({status_filter}) \
            AND ($2::text IS NULL OR a.slug = $2) AND ($3::text IS NULL OR (lower(pu.username) = lower($3) AND c.state = 'visible')) \
            {keyset} \
-         ORDER BY {order} LIMIT $4",
-        columns = crate::comments::model::COMMENT_COLUMNS,
-        joins = crate::comments::model::COMMENT_JOINS,
+         ORDER BY {order} LIMIT $4"
     );
-    let sql = crate::comments::model::with_viewer(&sql, 5);
+    let sql = crate::comments::queries::reads::comment_rows_sql(
+        ", p.created_at AS prediction_created_at, pu.id AS prediction_author_id, \
+           pu.username AS prediction_author_username, pu.display_name AS prediction_author_display_name",
+        "JOIN users pu ON pu.id = p.author_id",
+        &tail,
+        5,
+    );
     let mut q = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Timestamptz, _>(now)

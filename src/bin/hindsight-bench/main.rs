@@ -219,12 +219,16 @@ async fn bench_sql(
         .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?;
     // The page is two statements: which ids, then their rows.
     let ids =
-        hindsight::comments::thread::first_page_ids(&mut conn, article_id, sort, shape).await?;
+        hindsight::comments::queries::reads::first_page_ids(&mut conn, article_id, sort, shape)
+            .await?;
     println!(
         "{};",
-        hindsight::comments::thread::tree_sql_literal(article_id, sort, shape)
+        hindsight::comments::queries::reads::tree_sql_literal(article_id, sort, shape)
     );
-    println!("{};", hindsight::comments::thread::rows_sql_literal(&ids));
+    println!(
+        "{};",
+        hindsight::comments::queries::reads::rows_sql_literal(&ids)
+    );
     Ok(())
 }
 

@@ -9,8 +9,9 @@ use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
 use crate::comments::model::*;
+use crate::comments::queries::reads;
 use crate::comments::sort::Sort;
-use crate::comments::thread::{self, After, TreeShape};
+use crate::comments::thread::{After, TreeShape};
 use crate::error::{ApiError, FieldErrors};
 use crate::pagination::first_field;
 use crate::pagination::{self, Cursor, Page};
@@ -139,7 +140,7 @@ async fn load_view(
     reader: Option<&AuthUser>,
 ) -> Result<CommentView, ApiError> {
     let mut conn = state.pool.get().await?;
-    let row = thread::find_comment(&mut conn, id, reader.map(|u| u.id))
+    let row = reads::find_comment(&mut conn, id, reader.map(|u| u.id))
         .await?
         .ok_or_else(|| comment_not_found(id))?;
     Ok(CommentView::from_row(

@@ -6,7 +6,7 @@ use crate::accounts;
 use crate::articles::queries::find_live_id;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
-use crate::comments::queries::{self};
+use crate::comments::queries::{self, reads};
 use crate::comments::sort::Sort;
 use crate::comments::thread::{self, Scope};
 use crate::error::{ApiError, FieldErrors};
@@ -101,8 +101,7 @@ pub async fn article_flat(
     let (article_id, _, _) = find_live_id(&mut conn, &slug)
         .await?
         .ok_or_else(|| article_not_found(&slug))?;
-    let rows =
-        thread::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
+    let rows = reads::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
     let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     Ok(web::Json(page_of(rows, limit, &list, sort, |row| {
         CommentView::from_row(row, &ctx)
@@ -150,7 +149,7 @@ pub async fn comment_replies(
     let request = parse_tree_query(query, &list)?;
     let after = keyset(request.sort, request.cursor)?;
     let mut conn = state.pool.get().await?;
-    thread::find_comment(&mut conn, id, None)
+    reads::find_comment(&mut conn, id, None)
         .await?
         .ok_or_else(|| comment_not_found(id))?;
     let page = thread::tree_page(
@@ -241,7 +240,7 @@ pub async fn user_comments(
     let user = accounts::queries::find_by_username(&mut conn, &username)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    let rows = thread::user_comments(&mut conn, user.id, limit + 1, after, reader.id()).await?;
+    let rows = reads::user_comments(&mut conn, user.id, limit + 1, after, reader.id()).await?;
     let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
         let article = ArticleRef {

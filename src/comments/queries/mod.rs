@@ -9,6 +9,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{articles, comment_edits, comments};
 
+pub mod reads;
+
 /// What a write needs to know about an existing comment.
 #[derive(Debug, Clone, Queryable)]
 pub struct CommentForWrite {
