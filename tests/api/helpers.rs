@@ -372,6 +372,39 @@ pub async fn json_with_status(response: Response, status: u16) -> Value {
     body
 }
 
+/// Asserts that the JSON object `value` has the key `key` and that its value is null.
+///
+/// Why not `assert_eq!(value["key"], Value::Null)`: indexing a `serde_json::Value` yields
+/// `Null` for a missing key (and for any key of a non-object), so such an assertion also
+/// passes when the field vanished from the response. The API documents its nullable fields
+/// as always present (null, never omitted); this checks both halves of that promise.
+#[track_caller]
+pub fn assert_null(value: &Value, key: &str) {
+    let Some(object) = value.as_object() else {
+        panic!("expected a JSON object with a null `{key}`, got: {value}");
+    };
+    match object.get(key) {
+        Some(Value::Null) => {}
+        Some(other) => panic!("`{key}` should be null but is {other} in: {value}"),
+        None => panic!("`{key}` should be present (as null) but is missing from: {value}"),
+    }
+}
+
+/// Asserts that the JSON object `value` has no key `key` at all.
+///
+/// Why not `value.get(key).is_none()`: `get` on a non-object (for instance `body["items"][0]`
+/// of an empty list, which is `Null`) also answers `None`, so such an assertion passes
+/// without having looked at any object.
+#[track_caller]
+pub fn assert_absent(value: &Value, key: &str) {
+    let Some(object) = value.as_object() else {
+        panic!("expected a JSON object without `{key}`, got: {value}");
+    };
+    if let Some(present) = object.get(key) {
+        panic!("`{key}` should be absent but is {present} in: {value}");
+    }
+}
+
 /// A password zxcvbn scores as strong.
 pub const STRONG_PASSWORD: &str = "harbour-lantern-quietly-9";
 
@@ -560,4 +593,53 @@ pub fn hindsight_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
         .env("DATABASE_URL", database_url(&app.database))
         .output()
         .expect("the binary runs")
+}
+
+/// The JSON assertions above guard every other test, so they are tested themselves: each one
+/// must fail on exactly the shapes it exists to catch.
+mod assertion_tests {
+    use super::{assert_absent, assert_null};
+    use serde_json::json;
+
+    #[test]
+    fn assert_null_accepts_a_present_null() {
+        assert_null(&json!({"edited_at": null}), "edited_at");
+    }
+
+    #[test]
+    #[should_panic(expected = "`edited_at` should be present (as null) but is missing")]
+    fn assert_null_refuses_a_missing_key() {
+        assert_null(&json!({"id": 1}), "edited_at");
+    }
+
+    #[test]
+    #[should_panic(expected = "`edited_at` should be null but is \"2026-06-01T12:00:00Z\"")]
+    fn assert_null_refuses_a_value() {
+        assert_null(&json!({"edited_at": "2026-06-01T12:00:00Z"}), "edited_at");
+    }
+
+    #[test]
+    #[should_panic(expected = "expected a JSON object with a null `claim`")]
+    fn assert_null_refuses_a_non_object() {
+        // What `body["prediction"]` is when `prediction` itself is missing.
+        assert_null(&json!({})["prediction"], "claim");
+    }
+
+    #[test]
+    fn assert_absent_accepts_a_missing_key() {
+        assert_absent(&json!({"username": "hana"}), "email");
+    }
+
+    #[test]
+    #[should_panic(expected = "`email` should be absent but is null")]
+    fn assert_absent_refuses_a_present_null() {
+        assert_absent(&json!({"email": null}), "email");
+    }
+
+    #[test]
+    #[should_panic(expected = "expected a JSON object without `body`")]
+    fn assert_absent_refuses_a_non_object() {
+        // What `body["items"][0]` is when the list is empty.
+        assert_absent(&json!({"items": []})["items"][0], "body");
+    }
 }
