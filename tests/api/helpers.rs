@@ -327,6 +327,59 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Waits until a backend connected to this test's database is running a statement that
+    /// starts with `query_prefix` and is blocked on a lock; panics, listing the database's
+    /// backends, if none is after `within`.
+    ///
+    /// Why: a test that holds a row lock to keep a request in flight must know that the
+    /// request has reached PostgreSQL and is stuck there before it acts (sends a signal,
+    /// starts a racing request, releases the lock). A fixed sleep is either slow or, on a
+    /// loaded machine, too short, and then the test silently checks something else.
+    pub async fn wait_for_lock_waiter(&self, query_prefix: &str, within: Duration) {
+        #[derive(diesel::QueryableByName)]
+        struct Backend {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            line: String,
+        }
+        let mut conn = self.db().await;
+        let started = std::time::Instant::now();
+        loop {
+            let waiting: Vec<Backend> = diesel::sql_query(
+                "SELECT pid::text AS line FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state = 'active' \
+                   AND wait_event_type = 'Lock' AND starts_with(query, $1)",
+            )
+            .bind::<diesel::sql_types::Text, _>(query_prefix)
+            .load(&mut conn)
+            .await
+            .expect("pg_stat_activity query");
+            if !waiting.is_empty() {
+                return;
+            }
+            if started.elapsed() > within {
+                let backends: Vec<Backend> = diesel::sql_query(
+                    "SELECT concat_ws(' | ', pid, state, wait_event_type, wait_event, \
+                            left(query, 100)) AS line \
+                     FROM pg_stat_activity WHERE datname = current_database()",
+                )
+                .load(&mut conn)
+                .await
+                .unwrap_or_default();
+                let lines: Vec<String> = backends.into_iter().map(|b| b.line).collect();
+                panic!(
+                    "after {within:?} no backend of {} was waiting on a lock in a statement \
+                     starting with {query_prefix:?}; its backends (pid | state | wait type | \
+                     wait event | query):\n{}",
+                    self.database,
+                    lines.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 /// Asserts the status and the problem+json shape; returns the problem body.
 pub async fn assert_problem(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();

@@ -59,22 +59,37 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The served binary of a test, killed if the test ends before the binary exits by itself,
+/// so that a failing run leaves no server behind.
+struct ServedBinary(std::process::Child);
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
     // The database of this test, migrated by a throwaway app, then served by the real binary.
     let app = TestApp::spawn().await;
     let user = app.register("shutdown_user").await;
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url(&app.database))
-        .env("HINDSIGHT_BIND", format!("127.0.0.1:{port}"))
-        .env("HINDSIGHT_JWT_SECRET", "")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
+    let child = ServedBinary(
+        Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url(&app.database))
+            .env("HINDSIGHT_BIND", format!("127.0.0.1:{port}"))
+            .env("HINDSIGHT_JWT_SECRET", "")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts"),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -124,32 +139,37 @@ async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
                 .map(|r| r.status().as_u16())
         }
     });
-    let waiting = Instant::now();
-    loop {
-        let waiting_queries = app
-            .count("SELECT count(*) AS count FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"users\"%'")
-            .await;
-        if waiting_queries > 0 {
-            break;
-        }
-        assert!(
-            waiting.elapsed() < Duration::from_secs(10),
-            "the request never waited on the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Signal only once the PATCH is inside PostgreSQL, blocked on the held row.
+    app.wait_for_lock_waiter("UPDATE \"users\"", Duration::from_secs(10))
+        .await;
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server has begun its graceful shutdown once its listener is closed; only then is
+    // the lock released, so the PATCH provably finishes during the shutdown.
+    let signalled = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "the binary still accepts connections 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !request.is_finished(),
+        "the PATCH finished before the shutdown began: nothing was in flight"
+    );
     blocker.batch_execute("COMMIT").await.expect("release");
     assert_eq!(request.await.expect("joined").expect("answered"), 200);
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("joined")
-        .expect("exit");
+    let exit = tokio::task::spawn_blocking(move || {
+        let mut served = child;
+        served.0.wait()
+    })
+    .await
+    .expect("joined")
+    .expect("exit");
     assert_eq!(exit.code(), Some(0));
     let bio = app
         .count(&format!(
