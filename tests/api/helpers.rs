@@ -152,6 +152,31 @@ pub fn drop_database_blocking(name: String) {
     .join();
 }
 
+/// Owns a test database that no `TestApp` owns, and drops it when the test ends.
+///
+/// Why a guard: a test that builds its own `Application` (for instance behind a proxy) must
+/// not leave its database behind when an assertion fails halfway; a `drop_database_blocking`
+/// call at the end of the test runs only when the test passes.
+pub struct DatabaseGuard {
+    /// The database's name.
+    pub name: String,
+}
+
+impl DatabaseGuard {
+    /// A fresh migrated database (see [`fresh_database`]), dropped with the guard.
+    pub async fn fresh() -> Self {
+        Self {
+            name: fresh_database().await,
+        }
+    }
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        drop_database_blocking(self.name.clone());
+    }
+}
+
 /// Settings for a test app on `database`: port 0, one worker, a small pool with a short wait.
 pub fn test_settings(database: &str) -> Settings {
     let mut settings = Settings::defaults();
