@@ -444,11 +444,26 @@ mod tests {
     }
 
     #[test]
-    fn a_short_jwt_secret_is_refused() {
-        let err = Settings::from_sources(None, &env(&[("HINDSIGHT_JWT_SECRET", "short")]))
+    fn a_short_jwt_secret_is_refused_without_quoting_it() {
+        // Errors quote a bad value in backticks (`{raw}`); a distinctive secret, looked for
+        // bare, catches that quoting and any other in both the message and the Debug form.
+        let secret = "Tr0ub4dor-not-for-logs";
+        let err = Settings::from_sources(None, &env(&[("HINDSIGHT_JWT_SECRET", secret)]))
             .expect_err("too short");
         assert_eq!(err.setting, "HINDSIGHT_JWT_SECRET");
-        assert!(!err.to_string().contains("short\""), "secret echoed");
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains(secret), "secret echoed: {shown}");
+        }
+        // The same secret from the file goes through the same check.
+        let dir = std::env::temp_dir().join(format!("hindsight-cfg3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("hindsight.toml");
+        std::fs::write(&path, format!("jwt_secret = \"{secret}\"\n")).expect("write");
+        let err = Settings::from_sources(Some(&path), &env(&[])).expect_err("too short");
+        assert_eq!(err.setting, "HINDSIGHT_JWT_SECRET");
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains(secret), "secret echoed: {shown}");
+        }
     }
 
     #[test]

@@ -94,3 +94,225 @@ fn assemble(rows: Vec<TreeRow>, ctx: &ViewContext) -> TreePage {
         next_after,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::predictions::model::PredictionCols;
+
+    fn epoch() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000, 0).expect("a valid instant")
+    }
+
+    /// A visible comment with `listed` live replies in the database (whether or not the page
+    /// carries them).
+    fn comment(id: i64, parent: Option<i64>, listed: i32) -> CommentRow {
+        CommentRow {
+            id,
+            article_id: 1,
+            article_slug: "a-slug".to_owned(),
+            article_title: "A title".to_owned(),
+            parent_id: parent,
+            depth: 0,
+            author_id: 100 + id,
+            author_username: format!("author{id}"),
+            author_display_name: None,
+            body: format!("comment {id}"),
+            body_html: format!("<p>comment {id}</p>\n"),
+            state: "visible".to_owned(),
+            created_at: epoch(),
+            edited_at: None,
+            reply_count: listed,
+            descendant_count: listed,
+            placeholder_children: 0,
+            upvotes: 0,
+            downvotes: 0,
+            score: 0,
+            rank_best: 0.0,
+            rank_controversial: 0.0,
+            rank_hot: 0.0,
+            my_vote: 0,
+            author_scored_forecasts: None,
+            author_brier_sum: None,
+            removal_reason: None,
+            pinned_at: None,
+            article_live: true,
+            prediction: PredictionCols {
+                prediction_id: None,
+                prediction_claim: None,
+                prediction_criteria: None,
+                prediction_resolves_at: None,
+                prediction_outcome: None,
+                prediction_resolved_at: None,
+                prediction_note: None,
+                prediction_evidence_url: None,
+                prediction_forecasters: None,
+                prediction_community: None,
+                prediction_author_percent: None,
+                prediction_my_percent: None,
+            },
+        }
+    }
+
+    fn at(level: i32, row: CommentRow) -> TreeRow {
+        TreeRow {
+            comment: Some(row),
+            level,
+            extra: false,
+        }
+    }
+
+    /// The look-ahead row the query adds when another top-level comment follows.
+    fn look_ahead() -> TreeRow {
+        TreeRow {
+            comment: None,
+            level: 1,
+            extra: true,
+        }
+    }
+
+    fn build(rows: Vec<TreeRow>) -> TreePage {
+        let ctx = ViewContext {
+            viewer: None,
+            moderator: false,
+            now: epoch(),
+        };
+        assemble(rows, &ctx)
+    }
+
+    /// The page as `id[more_replies](replies…)`, nested, for compact comparisons.
+    fn shape(items: &[CommentView]) -> String {
+        items
+            .iter()
+            .map(|c| {
+                let mut s = format!("{}[{}]", c.id, c.more_replies);
+                if !c.replies.is_empty() {
+                    s.push_str(&format!("({})", shape(&c.replies)));
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn rows_in_generation_order_nest_under_their_parents_in_arrival_order() {
+        // Two top-level comments; the query yields level by level, siblings in sort order,
+        // with the children of different parents interleaved.
+        let page = build(vec![
+            at(1, comment(1, None, 2)),
+            at(1, comment(2, None, 1)),
+            at(2, comment(12, Some(1), 1)),
+            at(2, comment(21, Some(2), 0)),
+            at(2, comment(11, Some(1), 0)),
+            at(3, comment(121, Some(12), 0)),
+        ]);
+        assert_eq!(shape(&page.items), "1[0](12[0](121[0]) 11[0]) 2[0](21[0])");
+        assert!(page.next_after.is_none(), "no look-ahead row, no next page");
+    }
+
+    #[test]
+    fn replies_left_out_of_the_page_are_counted_as_more_replies() {
+        // 1 has five listed replies of which replies_limit let two through; 11 sits at the
+        // depth cut-off with three replies of its own (the "continue this thread" link), and
+        // 12 has one live reply and one placeholder child, neither on the page.
+        let mut with_placeholder = comment(12, Some(1), 1);
+        with_placeholder.placeholder_children = 1;
+        let page = build(vec![
+            at(1, comment(1, None, 5)),
+            at(2, comment(11, Some(1), 3)),
+            at(2, with_placeholder),
+        ]);
+        assert_eq!(shape(&page.items), "1[3](11[3] 12[2])");
+        assert!(page.items[0].replies[0].replies.is_empty());
+    }
+
+    #[test]
+    fn a_look_ahead_row_makes_the_last_top_level_comment_the_cursor() {
+        let page = build(vec![
+            at(1, comment(1, None, 1)),
+            at(1, comment(2, None, 1)),
+            look_ahead(),
+            at(2, comment(11, Some(1), 0)),
+            at(2, comment(21, Some(2), 0)),
+        ]);
+        assert_eq!(
+            shape(&page.items),
+            "1[0](11[0]) 2[0](21[0])",
+            "the look-ahead row is not a comment"
+        );
+        let next = page.next_after.expect("another page follows");
+        assert_eq!(next.id, 2, "the last top-level comment, not the last row");
+    }
+
+    #[test]
+    fn pinned_comments_are_never_the_cursor() {
+        let mut pinned = comment(9, None, 0);
+        pinned.pinned_at = Some(epoch());
+        let page = build(vec![
+            at(1, pinned.clone()),
+            at(1, comment(1, None, 0)),
+            look_ahead(),
+        ]);
+        assert_eq!(shape(&page.items), "9[0] 1[0]");
+        assert!(page.items[0].pinned);
+        assert_eq!(page.next_after.expect("next page").id, 1);
+
+        // A page of pinned comments only has no cursor to give.
+        let page = build(vec![at(1, pinned), look_ahead()]);
+        assert!(page.next_after.is_none());
+    }
+
+    #[test]
+    fn the_page_keeps_at_most_page_cap_comments_and_counts_the_rest() {
+        let cap = usize::try_from(PAGE_CAP).expect("small");
+        let listed = i32::try_from(cap + 100).expect("small");
+        let mut rows = vec![at(1, comment(1, None, listed))];
+        rows.extend((0..i64::from(listed)).map(|i| at(2, comment(1000 + i, Some(1), 0))));
+        let page = build(rows);
+        assert_eq!(page.items.len(), 1);
+        let root = &page.items[0];
+        assert_eq!(
+            root.replies.len(),
+            cap - 1,
+            "the root takes one of the slots"
+        );
+        assert_eq!(root.replies[0].id, 1000, "the first rows are the ones kept");
+        assert_eq!(
+            root.more_replies,
+            i64::from(listed) - i64::try_from(cap - 1).expect("small")
+        );
+    }
+
+    #[test]
+    fn a_reply_whose_parent_is_not_on_the_page_is_left_out() {
+        // 5's parent (4) is not among the rows (it vanished between the two queries): the
+        // reply must not surface as a top-level comment.
+        let page = build(vec![
+            at(1, comment(1, None, 0)),
+            at(2, comment(5, Some(4), 0)),
+        ]);
+        assert_eq!(shape(&page.items), "1[0]");
+    }
+
+    #[test]
+    fn the_top_level_of_a_replies_page_has_a_parent_and_stays_on_top() {
+        // `Scope::Replies`: the page's level 1 are replies of the comment being continued.
+        let page = build(vec![
+            at(1, comment(31, Some(3), 1)),
+            at(1, comment(32, Some(3), 0)),
+            at(2, comment(311, Some(31), 0)),
+        ]);
+        assert_eq!(shape(&page.items), "31[0](311[0]) 32[0]");
+        assert_eq!(page.items[0].parent_id, Some(3));
+    }
+
+    #[test]
+    fn an_empty_page_is_empty() {
+        let page = build(Vec::new());
+        assert!(page.items.is_empty());
+        assert!(page.next_after.is_none());
+    }
+}

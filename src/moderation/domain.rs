@@ -100,9 +100,50 @@ mod tests {
     }
 
     #[test]
+    fn admins_act_against_readers_and_moderators() {
+        let admin = user(2, Role::Admin);
+        assert!(ensure_can_act(&admin, 9, Role::Reader, false).is_ok());
+        assert!(ensure_can_act(&admin, 9, Role::Moderator, false).is_ok());
+    }
+
+    #[test]
+    fn readers_act_against_nobody_else() {
+        let reader = user(3, Role::Reader);
+        for role in [Role::Reader, Role::Moderator, Role::Admin] {
+            assert!(ensure_can_act(&reader, 9, role, false).is_err(), "{role:?}");
+            assert!(ensure_can_act(&reader, 9, role, true).is_err(), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn the_self_rule_comes_before_the_role_rule() {
+        // An admin cannot act against an admin, but may on their own comment where allowed;
+        // nobody acts on themselves where it is not, whatever their role.
+        let admin = user(2, Role::Admin);
+        assert!(ensure_can_act(&admin, 2, Role::Admin, true).is_ok());
+        assert!(ensure_can_act(&admin, 2, Role::Admin, false).is_err());
+        let reader = user(3, Role::Reader);
+        assert!(ensure_can_act(&reader, 3, Role::Reader, false).is_err());
+    }
+
+    #[test]
+    fn the_refusals_are_forbidden_problems() {
+        use actix_web::ResponseError;
+        let moderator = user(1, Role::Moderator);
+        for refused in [
+            ensure_can_act(&moderator, 9, Role::Admin, false),
+            ensure_can_act(&moderator, 1, Role::Moderator, false),
+        ] {
+            let status = refused.expect_err("refused").status_code();
+            assert_eq!(status, actix_web::http::StatusCode::FORBIDDEN);
+        }
+    }
+
+    #[test]
     fn reasons_are_required_and_bounded() {
         assert_eq!(reason("  spam  ").expect("ok"), "spam");
         assert!(reason("   ").is_err());
         assert!(reason(&"x".repeat(501)).is_err());
+        assert_eq!(reason(&"x".repeat(500)).expect("ok").len(), 500);
     }
 }

@@ -309,7 +309,7 @@ async fn the_own_account_can_be_read_and_edited() {
     let me = json_with_status(app.get_as(&user.token, "/api/v1/me").await, 200).await;
     assert_eq!(me["email"], "gyu@example.com");
     assert_eq!(me["role"], "reader");
-    assert_eq!(me["display_name"], Value::Null);
+    assert_null(&me, "display_name");
     let patch = |body: Value| {
         app.request(Method::PATCH, "/api/v1/me")
             .bearer_auth(&user.token)
@@ -326,7 +326,7 @@ async fn the_own_account_can_be_read_and_edited() {
     assert_eq!(updated["display_name"], "Gyu from Busan");
     assert_eq!(updated["bio"], "Reads about trade.");
     let cleared = json_with_status(patch(json!({"bio": null})).await.expect("request"), 200).await;
-    assert_eq!(cleared["bio"], Value::Null);
+    assert_null(&cleared, "bio");
     assert_eq!(
         cleared["display_name"], "Gyu from Busan",
         "absent field unchanged"
@@ -351,7 +351,7 @@ async fn public_profiles_ignore_case_and_never_show_the_email() {
     app.register("Hana").await;
     let profile = json_with_status(app.get("/api/v1/users/hANA").await, 200).await;
     assert_eq!(profile["username"], "Hana");
-    assert!(profile.get("email").is_none());
+    assert_absent(&profile, "email");
     for field in ["id", "display_name", "bio", "role", "karma", "created_at"] {
         assert!(profile.get(field).is_some(), "{field} missing");
     }

@@ -173,10 +173,8 @@ async fn articles_list_newest_first_by_tag_with_cursors() {
         .map(|a| a["slug"].as_str().expect("slug"))
         .collect();
     assert_eq!(slugs, ["piece-4", "piece-3"]);
-    assert!(
-        first["items"][0].get("body").is_none(),
-        "lists leave bodies out"
-    );
+    // Lists leave bodies out.
+    assert_absent(&first["items"][0], "body");
     let cursor = first["next_cursor"].as_str().expect("cursor");
     let second = app
         .get_json(&format!("/api/v1/articles?limit=2&cursor={cursor}"))
@@ -190,7 +188,7 @@ async fn articles_list_newest_first_by_tag_with_cursors() {
         .map(|a| a["slug"].as_str().expect("slug"))
         .collect();
     assert_eq!(slugs, ["piece-4", "piece-2", "piece-0"]);
-    assert_eq!(korea["next_cursor"], serde_json::Value::Null);
+    assert_null(&korea, "next_cursor");
     assert_problem(app.get("/api/v1/articles?limit=101").await, 422).await;
     assert_problem(app.get("/api/v1/articles?limit=many").await, 422).await;
     let wrong_list = app

@@ -366,8 +366,8 @@ async fn an_authors_deletion_erases_the_text_and_its_history_even_after_a_remova
     )
     .await;
     assert_eq!(seen["deleted"], true);
-    assert_eq!(seen["body"], Value::Null);
-    assert_eq!(seen["author"], Value::Null);
+    assert_null(&seen, "body");
+    assert_null(&seen, "author");
 }
 
 #[tokio::test]

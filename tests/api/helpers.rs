@@ -152,6 +152,31 @@ pub fn drop_database_blocking(name: String) {
     .join();
 }
 
+/// Owns a test database that no `TestApp` owns, and drops it when the test ends.
+///
+/// Why a guard: a test that builds its own `Application` (for instance behind a proxy) must
+/// not leave its database behind when an assertion fails halfway; a `drop_database_blocking`
+/// call at the end of the test runs only when the test passes.
+pub struct DatabaseGuard {
+    /// The database's name.
+    pub name: String,
+}
+
+impl DatabaseGuard {
+    /// A fresh migrated database (see [`fresh_database`]), dropped with the guard.
+    pub async fn fresh() -> Self {
+        Self {
+            name: fresh_database().await,
+        }
+    }
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        drop_database_blocking(self.name.clone());
+    }
+}
+
 /// Settings for a test app on `database`: port 0, one worker, a small pool with a short wait.
 pub fn test_settings(database: &str) -> Settings {
     let mut settings = Settings::defaults();
@@ -327,6 +352,59 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Waits until a backend connected to this test's database is running a statement that
+    /// starts with `query_prefix` and is blocked on a lock; panics, listing the database's
+    /// backends, if none is after `within`.
+    ///
+    /// Why: a test that holds a row lock to keep a request in flight must know that the
+    /// request has reached PostgreSQL and is stuck there before it acts (sends a signal,
+    /// starts a racing request, releases the lock). A fixed sleep is either slow or, on a
+    /// loaded machine, too short, and then the test silently checks something else.
+    pub async fn wait_for_lock_waiter(&self, query_prefix: &str, within: Duration) {
+        #[derive(diesel::QueryableByName)]
+        struct Backend {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            line: String,
+        }
+        let mut conn = self.db().await;
+        let started = std::time::Instant::now();
+        loop {
+            let waiting: Vec<Backend> = diesel::sql_query(
+                "SELECT pid::text AS line FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state = 'active' \
+                   AND wait_event_type = 'Lock' AND starts_with(query, $1)",
+            )
+            .bind::<diesel::sql_types::Text, _>(query_prefix)
+            .load(&mut conn)
+            .await
+            .expect("pg_stat_activity query");
+            if !waiting.is_empty() {
+                return;
+            }
+            if started.elapsed() > within {
+                let backends: Vec<Backend> = diesel::sql_query(
+                    "SELECT concat_ws(' | ', pid, state, wait_event_type, wait_event, \
+                            left(query, 100)) AS line \
+                     FROM pg_stat_activity WHERE datname = current_database()",
+                )
+                .load(&mut conn)
+                .await
+                .unwrap_or_default();
+                let lines: Vec<String> = backends.into_iter().map(|b| b.line).collect();
+                panic!(
+                    "after {within:?} no backend of {} was waiting on a lock in a statement \
+                     starting with {query_prefix:?}; its backends (pid | state | wait type | \
+                     wait event | query):\n{}",
+                    self.database,
+                    lines.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 /// Asserts the status and the problem+json shape; returns the problem body.
 pub async fn assert_problem(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();
@@ -370,6 +448,39 @@ pub async fn json_with_status(response: Response, status: u16) -> Value {
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(actual, status, "unexpected status; body: {body}");
     body
+}
+
+/// Asserts that the JSON object `value` has the key `key` and that its value is null.
+///
+/// Why not `assert_eq!(value["key"], Value::Null)`: indexing a `serde_json::Value` yields
+/// `Null` for a missing key (and for any key of a non-object), so such an assertion also
+/// passes when the field vanished from the response. The API documents its nullable fields
+/// as always present (null, never omitted); this checks both halves of that promise.
+#[track_caller]
+pub fn assert_null(value: &Value, key: &str) {
+    let Some(object) = value.as_object() else {
+        panic!("expected a JSON object with a null `{key}`, got: {value}");
+    };
+    match object.get(key) {
+        Some(Value::Null) => {}
+        Some(other) => panic!("`{key}` should be null but is {other} in: {value}"),
+        None => panic!("`{key}` should be present (as null) but is missing from: {value}"),
+    }
+}
+
+/// Asserts that the JSON object `value` has no key `key` at all.
+///
+/// Why not `value.get(key).is_none()`: `get` on a non-object (for instance `body["items"][0]`
+/// of an empty list, which is `Null`) also answers `None`, so such an assertion passes
+/// without having looked at any object.
+#[track_caller]
+pub fn assert_absent(value: &Value, key: &str) {
+    let Some(object) = value.as_object() else {
+        panic!("expected a JSON object without `{key}`, got: {value}");
+    };
+    if let Some(present) = object.get(key) {
+        panic!("`{key}` should be absent but is {present} in: {value}");
+    }
 }
 
 /// A password zxcvbn scores as strong.
@@ -560,4 +671,53 @@ pub fn hindsight_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
         .env("DATABASE_URL", database_url(&app.database))
         .output()
         .expect("the binary runs")
+}
+
+/// The JSON assertions above guard every other test, so they are tested themselves: each one
+/// must fail on exactly the shapes it exists to catch.
+mod assertion_tests {
+    use super::{assert_absent, assert_null};
+    use serde_json::json;
+
+    #[test]
+    fn assert_null_accepts_a_present_null() {
+        assert_null(&json!({"edited_at": null}), "edited_at");
+    }
+
+    #[test]
+    #[should_panic(expected = "`edited_at` should be present (as null) but is missing")]
+    fn assert_null_refuses_a_missing_key() {
+        assert_null(&json!({"id": 1}), "edited_at");
+    }
+
+    #[test]
+    #[should_panic(expected = "`edited_at` should be null but is \"2026-06-01T12:00:00Z\"")]
+    fn assert_null_refuses_a_value() {
+        assert_null(&json!({"edited_at": "2026-06-01T12:00:00Z"}), "edited_at");
+    }
+
+    #[test]
+    #[should_panic(expected = "expected a JSON object with a null `claim`")]
+    fn assert_null_refuses_a_non_object() {
+        // What `body["prediction"]` is when `prediction` itself is missing.
+        assert_null(&json!({})["prediction"], "claim");
+    }
+
+    #[test]
+    fn assert_absent_accepts_a_missing_key() {
+        assert_absent(&json!({"username": "hana"}), "email");
+    }
+
+    #[test]
+    #[should_panic(expected = "`email` should be absent but is null")]
+    fn assert_absent_refuses_a_present_null() {
+        assert_absent(&json!({"email": null}), "email");
+    }
+
+    #[test]
+    #[should_panic(expected = "expected a JSON object without `body`")]
+    fn assert_absent_refuses_a_non_object() {
+        // What `body["items"][0]` is when the list is empty.
+        assert_absent(&json!({"items": []})["items"][0], "body");
+    }
 }

@@ -112,9 +112,9 @@ async fn removal_follows_the_permission_matrix_and_hides_text_from_readers() {
 
     let public = b.app.get_json(&format!("/api/v1/comments/{comment}")).await;
     assert_eq!(public["removed"], true);
-    assert_eq!(public["body"], Value::Null);
-    assert_eq!(public["author"], Value::Null);
-    assert_eq!(public["removal_reason"], Value::Null);
+    assert_null(&public, "body");
+    assert_null(&public, "author");
+    assert_null(&public, "removal_reason");
     let own = json_with_status(
         b.app
             .get_as(&b.reader.token, &format!("/api/v1/comments/{comment}"))
@@ -362,7 +362,7 @@ async fn a_locked_thread_refuses_comments_and_edits_but_not_votes_or_forecasts()
         200,
     )
     .await;
-    assert_eq!(unlocked["lock_reason"], Value::Null);
+    assert_null(&unlocked, "lock_reason");
     assert_eq!(b.log_count("lock_article").await, 1);
     assert_eq!(b.log_count("unlock_article").await, 1);
     b.app
@@ -576,7 +576,7 @@ async fn a_ban_stops_contributions_at_once_and_lapses_by_itself() {
         200,
     )
     .await;
-    assert_eq!(fresh["user"]["banned_until"], Value::Null);
+    assert_null(&fresh["user"], "banned_until");
     let token = fresh["access_token"].as_str().expect("token");
     json_with_status(
         b.app
@@ -633,7 +633,8 @@ async fn a_ban_can_remove_all_content_in_one_logged_action_and_be_lifted() {
         "one action in the log"
     );
     let me = json_with_status(b.app.get_as(&b.reader.token, "/api/v1/me").await, 200).await;
-    assert_eq!(me["banned_until"], Value::Null, "permanent");
+    // A ban without an end date is permanent.
+    assert_null(&me, "banned_until");
     assert_eq!(me["ban_reason"], "Spam wave");
     assert_problem(
         b.send(Some(&b.reader), Method::DELETE, path, None).await,
@@ -842,10 +843,10 @@ async fn the_log_is_public_but_only_moderators_see_who_acted() {
     assert_eq!(items[2]["action"], "remove_comment");
     assert_eq!(items[2]["comment_id"], comment);
     assert_eq!(items[2]["user"]["username"], "plain_reader");
-    assert!(
-        items.iter().all(|i| i["moderator"].is_null()),
-        "readers do not see moderators"
-    );
+    // Readers do not see moderators.
+    for item in items {
+        assert_null(item, "moderator");
+    }
     let as_moderator = json_with_status(
         b.app
             .get_as(&b.second_moderator.token, "/api/v1/modlog")
@@ -906,10 +907,10 @@ async fn a_removed_prediction_is_hidden_from_readers_and_takes_no_forecasts() {
     )
     .await;
     let public = b.app.get_json(&format!("/api/v1/comments/{id}")).await;
-    assert_eq!(public["prediction"]["claim"], Value::Null);
-    assert_eq!(public["prediction"]["criteria"], Value::Null);
+    assert_null(&public["prediction"], "claim");
+    assert_null(&public["prediction"], "criteria");
     let listed = b.app.get_json("/api/v1/predictions").await;
-    assert_eq!(listed["items"][0]["claim"], Value::Null);
+    assert_null(&listed["items"][0], "claim");
     assert_problem(
         b.app
             .send_json(
@@ -967,15 +968,13 @@ async fn an_authors_deletion_outlives_a_removal_and_a_moderator_cannot_restore_t
     // removal is not undone by deleting).
     let public = b.app.get_json(&format!("/api/v1/comments/{id}")).await;
     assert_eq!(public["deleted"], true, "deleted now");
-    assert_eq!(public["body"], Value::Null);
-    assert_eq!(public["prediction"]["claim"], Value::Null, "still hidden");
+    assert_null(&public, "body");
+    // Still hidden after the deletion.
+    assert_null(&public["prediction"], "claim");
     let listed = b.app.get_json("/api/v1/predictions").await;
-    assert_eq!(
-        listed["items"][0]["author"],
-        Value::Null,
-        "the list hides the author too"
-    );
-    assert_eq!(listed["items"][0]["claim"], Value::Null);
+    // The list hides the author too.
+    assert_null(&listed["items"][0], "author");
+    assert_null(&listed["items"][0], "claim");
     // A deleted leaf leaves the tree; a restore finds nothing to restore.
     let tree = b
         .app

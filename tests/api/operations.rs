@@ -59,22 +59,37 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The served binary of a test, killed if the test ends before the binary exits by itself,
+/// so that a failing run leaves no server behind.
+struct ServedBinary(std::process::Child);
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
     // The database of this test, migrated by a throwaway app, then served by the real binary.
     let app = TestApp::spawn().await;
     let user = app.register("shutdown_user").await;
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url(&app.database))
-        .env("HINDSIGHT_BIND", format!("127.0.0.1:{port}"))
-        .env("HINDSIGHT_JWT_SECRET", "")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
+    let child = ServedBinary(
+        Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url(&app.database))
+            .env("HINDSIGHT_BIND", format!("127.0.0.1:{port}"))
+            .env("HINDSIGHT_JWT_SECRET", "")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts"),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -124,32 +139,37 @@ async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
                 .map(|r| r.status().as_u16())
         }
     });
-    let waiting = Instant::now();
-    loop {
-        let waiting_queries = app
-            .count("SELECT count(*) AS count FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"users\"%'")
-            .await;
-        if waiting_queries > 0 {
-            break;
-        }
-        assert!(
-            waiting.elapsed() < Duration::from_secs(10),
-            "the request never waited on the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Signal only once the PATCH is inside PostgreSQL, blocked on the held row.
+    app.wait_for_lock_waiter("UPDATE \"users\"", Duration::from_secs(10))
+        .await;
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server has begun its graceful shutdown once its listener is closed; only then is
+    // the lock released, so the PATCH provably finishes during the shutdown.
+    let signalled = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "the binary still accepts connections 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !request.is_finished(),
+        "the PATCH finished before the shutdown began: nothing was in flight"
+    );
     blocker.batch_execute("COMMIT").await.expect("release");
     assert_eq!(request.await.expect("joined").expect("answered"), 200);
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("joined")
-        .expect("exit");
+    let exit = tokio::task::spawn_blocking(move || {
+        let mut served = child;
+        served.0.wait()
+    })
+    .await
+    .expect("joined")
+    .expect("exit");
     assert_eq!(exit.code(), Some(0));
     let bio = app
         .count(&format!(
@@ -167,9 +187,10 @@ struct ChaosProxy {
 }
 
 impl ChaosProxy {
-    async fn start(upstream: u16) -> Self {
+    /// Listens on a free local port and forwards every connection to `host:port`.
+    async fn start(host: String, port: u16) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("addr").port();
+        let local_port = listener.local_addr().expect("addr").port();
         let (open, watcher) = watch::channel(true);
         tokio::spawn(async move {
             loop {
@@ -181,8 +202,9 @@ impl ChaosProxy {
                     let _ = inbound.shutdown().await;
                     continue;
                 }
+                let host = host.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+                    let Ok(mut outbound) = TcpStream::connect((host.as_str(), port)).await else {
                         return;
                     };
                     tokio::select! {
@@ -192,7 +214,10 @@ impl ChaosProxy {
                 });
             }
         });
-        Self { port, open }
+        Self {
+            port: local_port,
+            open,
+        }
     }
 
     fn cut(&self) {
@@ -204,13 +229,98 @@ impl ChaosProxy {
     }
 }
 
+/// A PostgreSQL URL cut around its server's address.
+#[derive(Debug, PartialEq)]
+struct ServerUrl {
+    /// Scheme and user info: `postgres://user:password@`.
+    prefix: String,
+    /// Host name or address (IPv6 without brackets).
+    host: String,
+    /// Port (5432 when the URL names none).
+    port: u16,
+    /// Path and query: `/database?sslmode=disable`.
+    rest: String,
+}
+
+impl ServerUrl {
+    /// Splits a `postgres://` URL; panics on one without a TCP host (a proxy needs one).
+    fn parse(url: &str) -> Self {
+        let shown = hindsight::db::redact_url(url);
+        let (scheme, after) = url
+            .split_once("://")
+            .unwrap_or_else(|| panic!("not a postgres:// URL: {shown}"));
+        let (authority, rest) = after.split_at(after.find(['/', '?']).unwrap_or(after.len()));
+        let (user, address) = match authority.rsplit_once('@') {
+            Some((user, address)) => (format!("{user}@"), address),
+            None => (String::new(), authority),
+        };
+        let (host, port) = match address.strip_prefix('[') {
+            Some(v6) => {
+                let (host, port) = v6
+                    .split_once(']')
+                    .unwrap_or_else(|| panic!("unclosed [ in {shown}"));
+                (host, port.strip_prefix(':'))
+            }
+            None => match address.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (address, None),
+            },
+        };
+        assert!(
+            !host.is_empty(),
+            "the outage test proxies TCP and needs a host in {shown}"
+        );
+        Self {
+            prefix: format!("{scheme}://{user}"),
+            host: host.to_owned(),
+            port: port.map_or(5432, |p| {
+                p.parse()
+                    .unwrap_or_else(|_| panic!("bad port `{p}` in {shown}"))
+            }),
+            rest: rest.to_owned(),
+        }
+    }
+
+    /// The same URL with the server replaced by `127.0.0.1:port`.
+    fn through_local_port(&self, port: u16) -> String {
+        format!("{}127.0.0.1:{port}{}", self.prefix, self.rest)
+    }
+}
+
+#[test]
+fn server_urls_are_cut_around_host_and_port() {
+    assert_eq!(
+        ServerUrl::parse("postgres://postgres@127.0.0.1:5433/db?sslmode=disable"),
+        ServerUrl {
+            prefix: "postgres://postgres@".to_owned(),
+            host: "127.0.0.1".to_owned(),
+            port: 5433,
+            rest: "/db?sslmode=disable".to_owned(),
+        }
+    );
+    let v6 = ServerUrl::parse("postgresql://u:p%40ss@[::1]/db");
+    assert_eq!((v6.host.as_str(), v6.port), ("::1", 5432));
+    assert_eq!(
+        v6.through_local_port(7000),
+        "postgresql://u:p%40ss@127.0.0.1:7000/db"
+    );
+    let bare = ServerUrl::parse("postgres://localhost");
+    assert_eq!(
+        (bare.host.as_str(), bare.port, bare.rest.as_str()),
+        ("localhost", 5432, "")
+    );
+}
+
 #[tokio::test]
 async fn a_database_outage_answers_503_quickly_and_the_service_recovers() {
-    let database = fresh_database().await;
-    let proxy = ChaosProxy::start(5432).await;
-    let proxied = format!("postgres://postgres@127.0.0.1:{}/{database}", proxy.port);
-    let mut settings = test_settings(&database);
-    settings.database_url = proxied;
+    // Dropped when the test ends, also when an assertion below fails.
+    let guard = DatabaseGuard::fresh().await;
+    let database = guard.name.as_str();
+    // The server the other tests use (HINDSIGHT_TEST_DATABASE_URL), behind the proxy.
+    let server = ServerUrl::parse(&database_url(database));
+    let proxy = ChaosProxy::start(server.host.clone(), server.port).await;
+    let mut settings = test_settings(database);
+    settings.database_url = server.through_local_port(proxy.port);
     settings.pool_timeout = Duration::from_millis(800);
     let app = hindsight::Application::build(settings, hindsight::Clock::system())
         .await
@@ -304,7 +414,6 @@ async fn a_database_outage_answers_503_quickly_and_the_service_recovers() {
         );
     }
     pool.close();
-    drop_database_blocking(database);
 }
 
 #[tokio::test]

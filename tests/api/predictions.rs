@@ -93,7 +93,7 @@ async fn a_comment_can_carry_a_prediction() {
     );
     assert_eq!(p["criteria"], "Official statements.");
     assert_eq!(p["status"], "open");
-    assert_eq!(p["outcome"], Value::Null);
+    assert_null(p, "outcome");
     assert_eq!(p["author_probability"], 0.57);
     assert_eq!(p["community_probability"], 0.57);
     assert_eq!(p["forecaster_count"], 1);
@@ -111,16 +111,13 @@ async fn a_comment_can_carry_a_prediction() {
         .app
         .comment(&w.author, &w.slug, "no prediction", None)
         .await;
-    assert_eq!(plain["prediction"], Value::Null);
+    assert_null(&plain, "prediction");
     // In the thread, anonymously: no my_probability.
     let thread = w
         .app
         .get_json(&format!("/api/v1/articles/{}/comments?sort=old", w.slug))
         .await;
-    assert_eq!(
-        thread["items"][0]["prediction"]["my_probability"],
-        Value::Null
-    );
+    assert_null(&thread["items"][0]["prediction"], "my_probability");
     assert_eq!(thread["items"][0]["prediction"]["author_probability"], 0.57);
 }
 
@@ -399,7 +396,7 @@ async fn only_moderators_resolve_and_never_their_own_prediction() {
     )
     .await;
     assert_eq!(re["status"], "void");
-    assert_eq!(re["outcome"], Value::Null);
+    assert_null(&re, "outcome");
 }
 
 async fn track(app: &TestApp, username: &str) -> Value {
@@ -444,7 +441,7 @@ async fn scores_calibration_and_relative_brier_match_hand_computed_values() {
     assert!(close(&buckets[7]["observed_frequency"], 0.7));
     assert!(close(&buckets[7]["mean_probability"], 0.7));
     assert!(close(&buckets[7]["from"], 0.7) && close(&buckets[7]["to"], 0.8));
-    assert_eq!(buckets[6]["observed_frequency"], Value::Null);
+    assert_null(&buckets[6], "observed_frequency");
 
     let author = track(&w.app, "forecaster_a").await;
     assert_eq!(author["predictions_authored"], 10);
@@ -455,7 +452,7 @@ async fn scores_calibration_and_relative_brier_match_hand_computed_values() {
 
     let nobody = track(&w.app, "the_mod").await;
     assert_eq!(nobody["scored_forecasts"], 0);
-    assert_eq!(nobody["mean_brier"], Value::Null);
+    assert_null(&nobody, "mean_brier");
 
     // The thread shows the author's record once five forecasts are scored.
     let thread = w
@@ -645,7 +642,7 @@ async fn authors_edit_terms_until_someone_else_forecasts() {
     )
     .await;
     assert_eq!(edited["prediction"]["claim"], "The improved wording of it");
-    assert_eq!(edited["prediction"]["criteria"], Value::Null);
+    assert_null(&edited["prediction"], "criteria");
     let history = json_with_status(
         w.app
             .get_as(&w.author.token, &format!("/api/v1/comments/{id}/edits"))
@@ -715,7 +712,7 @@ async fn a_deleted_comment_keeps_its_prediction_visible_but_closed_to_forecasts(
         .expect("request");
     let placeholder = w.app.get_json(&format!("/api/v1/comments/{id}")).await;
     assert_eq!(placeholder["deleted"], true);
-    assert_eq!(placeholder["body"], Value::Null);
+    assert_null(&placeholder, "body");
     assert_eq!(
         placeholder["prediction"]["claim"],
         "Visible after deletion too"

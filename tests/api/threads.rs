@@ -55,7 +55,7 @@ async fn a_comment_answers_with_every_field() {
         .comment(&t.alice, &t.slug, "Trade will **double**.", None)
         .await;
     assert_eq!(comment["article_slug"], t.slug.as_str());
-    assert_eq!(comment["parent_id"], Value::Null);
+    assert_null(&comment, "parent_id");
     assert_eq!(comment["author"]["username"], "alice");
     assert_eq!(comment["body"], "Trade will **double**.");
     assert_eq!(
@@ -63,7 +63,7 @@ async fn a_comment_answers_with_every_field() {
         "<p>Trade will <strong>double</strong>.</p>\n"
     );
     assert_eq!(comment["depth"], 0);
-    assert_eq!(comment["edited_at"], Value::Null);
+    assert_null(&comment, "edited_at");
     assert_eq!(comment["deleted"], false);
     assert_eq!(comment["removed"], false);
     assert_eq!(comment["replies"], json!([]));
@@ -443,7 +443,7 @@ async fn continue_this_thread_pages_the_replies_of_one_comment() {
         ))
         .await;
     assert_eq!(ids(&second["items"]), children[5..].to_vec());
-    assert_eq!(second["next_cursor"], Value::Null);
+    assert_null(&second, "next_cursor");
     let shallow = t
         .app
         .get_json(&format!("/api/v1/comments/{root}/replies?sort=old&depth=1"))
@@ -524,9 +524,9 @@ async fn deleted_comments_stay_as_placeholders_only_while_they_have_live_replies
     );
     let placeholder = &tree["items"][0];
     assert_eq!(placeholder["deleted"], true);
-    assert_eq!(placeholder["body"], Value::Null);
-    assert_eq!(placeholder["body_html"], Value::Null);
-    assert_eq!(placeholder["author"], Value::Null);
+    assert_null(placeholder, "body");
+    assert_null(placeholder, "body_html");
+    assert_null(placeholder, "author");
     assert_eq!(ids(&placeholder["replies"]), vec![reply]);
     assert_eq!(t.article().await["comment_count"], 1);
     let single = t.app.get_json(&format!("/api/v1/comments/{lonely}")).await;

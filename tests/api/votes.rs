@@ -3,7 +3,7 @@
 use futures_util::StreamExt;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -54,7 +54,7 @@ async fn votes_are_counted_idempotent_and_shown_to_the_voter() {
     );
 
     let anonymous = app.get_json(&format!("/api/v1/comments/{comment}")).await;
-    assert_eq!(anonymous["my_vote"], Value::Null);
+    assert_null(&anonymous, "my_vote");
     assert_eq!(
         (
             anonymous["upvotes"].as_i64(),
