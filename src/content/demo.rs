@@ -344,11 +344,11 @@ async fn seed_predictions(
         .await?
         .ok_or_else(|| anyhow::anyhow!("the demo prediction vanished"))?;
     let resolution = predictions::Resolution {
-        outcome: crate::predictions::model::Outcome::Yes,
+        outcome: crate::predictions::state::Outcome::Yes,
         note: Some("Announced during the visit (demo data)."),
         evidence_url: None,
         resolver_id: user_ids[1],
     };
-    predictions::apply_resolution(conn, &visa, &resolution, now).await?;
+    crate::predictions::service::apply_resolution(conn, &visa, &resolution, now).await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use crate::predictions::scoring::CalibrationBucket;
+use crate::predictions::state::Outcome;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 360.0;
@@ -81,8 +82,8 @@ pub struct HistoryMarks {
     pub claim: Option<String>,
     /// The author's current probability.
     pub author_probability: Option<f64>,
-    /// `yes`/`no`/`void` once resolved.
-    pub outcome: Option<String>,
+    /// The outcome once resolved.
+    pub outcome: Option<Outcome>,
     /// The time axis ends here (the deadline, or now if later).
     pub until: DateTime<Utc>,
 }
@@ -148,12 +149,12 @@ pub fn history_svg(points: &[ChartPoint], marks: &HistoryMarks) -> String {
             p = author * 100.0
         );
     }
-    if let Some(outcome) = &marks.outcome {
-        let (x, y) = xy(1.0, if outcome == "yes" { 1.0 } else { 0.0 });
-        let label = match outcome.as_str() {
-            "yes" => "Resolved: yes",
-            "no" => "Resolved: no",
-            _ => "Resolved: void",
+    if let Some(outcome) = marks.outcome {
+        let (x, y) = xy(1.0, if outcome == Outcome::Yes { 1.0 } else { 0.0 });
+        let label = match outcome {
+            Outcome::Yes => "Resolved: yes",
+            Outcome::No => "Resolved: no",
+            Outcome::Void => "Resolved: void",
         };
         let _ = write!(
             svg,
@@ -226,11 +227,11 @@ pub fn calibration_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::predictions::scoring::calibration;
+    use crate::predictions::scoring::{calibration, totals};
 
     #[test]
     fn calibration_has_one_point_per_non_empty_bucket() {
-        let buckets = calibration(&[(7, 10, 7.0, 7), (2, 3, 0.6, 1)]);
+        let buckets = calibration(&[totals(7, 10, 7.0, 7), totals(2, 3, 0.6, 1)]);
         let svg = calibration_svg("min<ji", &buckets, Some(0.21));
         assert_eq!(svg.matches(r#"class="bucket""#).count(), 2);
         assert!(svg.contains("mean Brier 0.210"));
@@ -256,7 +257,7 @@ mod tests {
         let marks = HistoryMarks {
             claim: Some("A & B".into()),
             author_probability: Some(0.3),
-            outcome: Some("yes".into()),
+            outcome: Some(Outcome::Yes),
             until: t0 + chrono::Duration::days(4),
         };
         let svg = history_svg(&points, &marks);

@@ -1,14 +1,15 @@
-//! Prediction rows as thread reads return them, and wire types.
+//! Prediction columns as thread reads return them, and the wire types of predictions.
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel::QueryableByName;
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::model::PublicUser;
 use crate::comments::model::{ArticleRef, CommentView};
-use crate::predictions::scoring::{probability, status, CalibrationBucket, Status};
+use crate::predictions::scoring::{probability, CalibrationBucket};
+use crate::predictions::state::{status, Outcome, PredictionSort, Status, StatusFilter};
 
 /// A comment's prediction as read with it.
 #[derive(Debug, Clone, QueryableByName)]
@@ -27,7 +28,7 @@ pub struct PredictionCols {
     pub prediction_resolves_at: Option<DateTime<Utc>>,
     /// Outcome.
     #[diesel(sql_type = Nullable<Text>)]
-    pub prediction_outcome: Option<String>,
+    pub prediction_outcome: Option<Outcome>,
     /// Resolution time.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub prediction_resolved_at: Option<DateTime<Utc>>,
@@ -65,7 +66,8 @@ pub struct PredictionView {
     /// open, closed (past the deadline, awaiting resolution), resolved or void.
     pub status: Status,
     /// yes or no once resolved; null otherwise.
-    pub outcome: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<Outcome>,
     /// Time of the latest resolution.
     pub resolved_at: Option<DateTime<Utc>>,
     /// The resolver's note.
@@ -94,8 +96,8 @@ impl PredictionView {
             claim: cols.prediction_claim.filter(|_| !hidden),
             criteria: cols.prediction_criteria.filter(|_| !hidden),
             resolves_at,
-            status: status(resolves_at, outcome.as_deref(), now),
-            outcome: outcome.filter(|o| o != "void"),
+            status: status(resolves_at, outcome, now),
+            outcome: outcome.filter(|o| o.is_scored()),
             resolved_at: cols.prediction_resolved_at,
             resolution_note: cols.prediction_note,
             evidence_url: cols.prediction_evidence_url,
@@ -148,29 +150,6 @@ pub struct PredictionEditRequest {
 pub struct ForecastRequest {
     /// 0.01–0.99 in steps of 0.01.
     pub probability: f64,
-}
-
-/// The outcome a resolution gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// It happened.
-    Yes,
-    /// It did not.
-    No,
-    /// It cannot be judged (not scored).
-    Void,
-}
-
-impl Outcome {
-    /// Stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Yes => "yes",
-            Self::No => "no",
-            Self::Void => "void",
-        }
-    }
 }
 
 /// `POST /predictions/{id}/resolution`.
@@ -239,16 +218,21 @@ pub struct AuthorTrackRecord {
     pub mean_brier: f64,
 }
 
-/// Row of a scored user's totals.
-#[derive(Debug, QueryableByName)]
-pub struct ScoreTotals {
-    /// Scored forecasts.
-    #[diesel(sql_type = Integer)]
-    pub scored_forecasts: i32,
-    /// Sum of Brier scores.
-    #[diesel(sql_type = Double)]
-    pub brier_sum: f64,
-    /// Sum of relative Brier scores.
-    #[diesel(sql_type = Double)]
-    pub relative_brier_sum: f64,
+/// Query of `GET /predictions`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PredictionListQuery {
+    /// Only predictions with this status.
+    pub status: Option<StatusFilter>,
+    /// Only predictions under this article.
+    pub article: Option<String>,
+    /// Only predictions by this user, on comments anyone can see as theirs (never on a deleted
+    /// or removed comment, whose author is hidden).
+    pub author: Option<String>,
+    /// Order (default `newest`).
+    pub sort: Option<PredictionSort>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
 }

@@ -1,11 +1,11 @@
-//! Pure scoring: probabilities as whole percent, Brier scores, medians, calibration buckets and
-//! the status of a prediction at a given time.
+//! Pure scoring: probabilities as whole percent, Brier scores, medians and calibration buckets
+//! (the status of a prediction at a given time is in `state`).
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::FieldError;
+use crate::predictions::queries::CalibrationTotals;
 
 /// Reads a probability in steps of 0.01 from 0.01 to 0.99 as whole percent. Clients send
 /// 0.57 as 0.5700000000000001, so a value within 1e-9 of a whole percent is accepted.
@@ -60,30 +60,6 @@ pub fn bucket(percent: i16) -> usize {
     usize::try_from(percent / 10).unwrap_or(0).min(9)
 }
 
-/// Where a prediction is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Taking forecasts.
-    Open,
-    /// Past its deadline, awaiting resolution.
-    Closed,
-    /// Resolved yes or no.
-    Resolved,
-    /// Resolved void (not scored).
-    Void,
-}
-
-/// The status at `now`.
-pub fn status(resolves_at: DateTime<Utc>, outcome: Option<&str>, now: DateTime<Utc>) -> Status {
-    match outcome {
-        Some("void") => Status::Void,
-        Some(_) => Status::Resolved,
-        None if now >= resolves_at => Status::Closed,
-        None => Status::Open,
-    }
-}
-
 /// One calibration bucket of a track record.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CalibrationBucket {
@@ -99,13 +75,20 @@ pub struct CalibrationBucket {
     pub observed_frequency: Option<f64>,
 }
 
-/// Ten buckets from stored (bucket, forecasts, probability sum, came true) totals.
-pub fn calibration(totals: &[(i16, i32, f64, i32)]) -> Vec<CalibrationBucket> {
+/// Ten buckets from the stored per-bucket totals (buckets without a row are empty).
+pub fn calibration(totals: &[CalibrationTotals]) -> Vec<CalibrationBucket> {
     (0..10)
         .map(|i| {
-            let found = totals.iter().find(|t| usize::try_from(t.0).ok() == Some(i));
-            let (forecasts, sum, came_true) =
-                found.map_or((0, 0.0, 0), |t| (i64::from(t.1), t.2, i64::from(t.3)));
+            let found = totals
+                .iter()
+                .find(|t| usize::try_from(t.bucket).ok() == Some(i));
+            let (forecasts, sum, came_true) = found.map_or((0, 0.0, 0), |t| {
+                (
+                    i64::from(t.forecasts),
+                    t.probability_sum,
+                    i64::from(t.came_true),
+                )
+            });
             CalibrationBucket {
                 from: i as f64 / 10.0,
                 to: (i + 1) as f64 / 10.0,
@@ -115,6 +98,17 @@ pub fn calibration(totals: &[(i16, i32, f64, i32)]) -> Vec<CalibrationBucket> {
             }
         })
         .collect()
+}
+
+/// Stored totals of one bucket, for tests that build calibrations by hand.
+#[cfg(test)]
+pub(crate) fn totals(bucket: i16, forecasts: i32, sum: f64, came_true: i32) -> CalibrationTotals {
+    CalibrationTotals {
+        bucket,
+        forecasts,
+        probability_sum: sum,
+        came_true,
+    }
 }
 
 #[cfg(test)]
@@ -170,22 +164,12 @@ mod tests {
     #[test]
     fn calibration_fills_ten_buckets() {
         // A user whose 0.7 forecasts came true 7 times out of 10.
-        let buckets = calibration(&[(7, 10, 7.0, 7)]);
+        let buckets = calibration(&[totals(7, 10, 7.0, 7)]);
         assert_eq!(buckets.len(), 10);
         assert_eq!(buckets[7].forecasts, 10);
         assert!((buckets[7].observed_frequency.expect("filled") - 0.7).abs() < 1e-12);
         assert!((buckets[7].mean_probability.expect("filled") - 0.7).abs() < 1e-12);
         assert_eq!(buckets[3].observed_frequency, None);
         assert!((buckets[7].from - 0.7).abs() < 1e-12 && (buckets[7].to - 0.8).abs() < 1e-12);
-    }
-
-    #[test]
-    fn status_follows_deadline_and_outcome() {
-        let deadline = Utc::now();
-        let before = deadline - chrono::Duration::seconds(1);
-        assert_eq!(status(deadline, None, before), Status::Open);
-        assert_eq!(status(deadline, None, deadline), Status::Closed);
-        assert_eq!(status(deadline, Some("yes"), before), Status::Resolved);
-        assert_eq!(status(deadline, Some("void"), before), Status::Void);
     }
 }

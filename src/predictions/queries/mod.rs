@@ -1,0 +1,22 @@
+//! Every SQL statement of predictions: Diesel DSL where it expresses the query, otherwise a
+//! `.sql` file beside the function that runs it (loaded with `include_str!`, its prepared
+//! statement cached per connection through `crate::db::cached`). Functions take
+//! `&mut AsyncPgConnection` and return `QueryResult`; rules and transactions are the service's.
+
+mod forecasts;
+mod leaderboard;
+mod list;
+mod reads;
+mod scores;
+
+pub use forecasts::{
+    current_terms, insert, lock, lock_for_comment, record_forecast, update_terms, LockedPrediction,
+    NewPrediction,
+};
+pub use leaderboard::{page as leaderboard_page, BoardAfter, BoardRow, BoardScope};
+pub use list::{page as list_page, ListAfter, ListFilter, ListRow};
+pub use reads::{
+    author_percent, authored, calibration_totals, chart_facts, comment_id_of, histogram,
+    history_points, totals, AuthoredCounts, CalibrationTotals, ChartFacts, ScoreTotals,
+};
+pub use scores::{score, set_outcome, unscore, Resolution};

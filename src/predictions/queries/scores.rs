@@ -1,0 +1,105 @@
+//! Resolution and scoring: storing the outcome, scoring forecasts set-based in the resolution's
+//! transaction, and adding to (or taking back from) the per-user, per-(user, article) and
+//! calibration totals in user-id order, so two resolutions sharing forecasters cannot deadlock.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::cached;
+use crate::db::schema::{forecast_scores, predictions};
+use crate::predictions::state::Outcome;
+
+/// A resolution to apply.
+#[derive(Debug)]
+pub struct Resolution<'a> {
+    /// yes, no or void.
+    pub outcome: Outcome,
+    /// Why.
+    pub note: Option<&'a str>,
+    /// Evidence link.
+    pub evidence_url: Option<&'a str>,
+    /// Who resolves.
+    pub resolver_id: i64,
+}
+
+/// Adds (`sign` = 1) or takes back (`sign` = -1) the stored scores of a prediction in the
+/// running totals, in user-id order.
+#[tracing::instrument(skip_all, fields(prediction_id, sign))]
+async fn apply_scores(
+    conn: &mut AsyncPgConnection,
+    prediction_id: i64,
+    sign: i32,
+) -> QueryResult<()> {
+    let statements = [
+        include_str!("add_user_scores.sql"),
+        include_str!("add_article_scores.sql"),
+        include_str!("add_calibration.sql"),
+    ];
+    for sql in statements {
+        cached(
+            diesel::sql_query(sql)
+                .bind::<BigInt, _>(prediction_id)
+                .bind::<Integer, _>(sign),
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes back the scores of an earlier resolution.
+#[tracing::instrument(skip_all, fields(prediction_id))]
+pub async fn unscore(conn: &mut AsyncPgConnection, prediction_id: i64) -> QueryResult<()> {
+    apply_scores(conn, prediction_id, -1).await?;
+    diesel::delete(forecast_scores::table.filter(forecast_scores::prediction_id.eq(prediction_id)))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Scores every forecaster's last forecast before `closed_at` against the outcome and adds the
+/// scores to the totals. The community's Brier uses the median of the scored forecasts.
+#[tracing::instrument(skip_all, fields(prediction_id))]
+pub async fn score(
+    conn: &mut AsyncPgConnection,
+    prediction_id: i64,
+    came_true: bool,
+    closed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    cached(
+        diesel::sql_query(include_str!("score.sql"))
+            .bind::<BigInt, _>(prediction_id)
+            .bind::<Bool, _>(came_true)
+            .bind::<Timestamptz, _>(closed_at)
+            .bind::<Timestamptz, _>(now),
+    )
+    .execute(conn)
+    .await?;
+    apply_scores(conn, prediction_id, 1).await
+}
+
+/// Stores the resolution itself: the outcome, who and when, and the closing time.
+#[tracing::instrument(skip_all, fields(prediction_id = id))]
+pub async fn set_outcome(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    resolution: &Resolution<'_>,
+    closed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(predictions::table.find(id))
+        .set((
+            predictions::outcome.eq(resolution.outcome),
+            predictions::closed_at.eq(closed_at),
+            predictions::resolved_at.eq(now),
+            predictions::resolved_by.eq(resolution.resolver_id),
+            predictions::resolution_note.eq(resolution.note),
+            predictions::evidence_url.eq(resolution.evidence_url),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

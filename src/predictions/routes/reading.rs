@@ -1,0 +1,75 @@
+//! Reading predictions: one, the list, and a user's track record.
+
+use actix_web::{get, web};
+
+use crate::auth::MaybeUser;
+use crate::error::ApiError;
+use crate::http::extract::ApiQuery;
+use crate::http::problems::*;
+use crate::pagination::Page;
+use crate::predictions::model::{
+    PredictionDetail, PredictionListQuery, PredictionSummary, TrackRecord,
+};
+use crate::predictions::service::reading;
+use crate::startup::AppState;
+
+/// One prediction with its comment, article and the histogram of current forecasts.
+#[utoipa::path(
+    tag = "predictions",
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Prediction id")),
+    responses(
+        (status = 200, description = "The prediction", body = PredictionDetail),
+        Unauthorized, NotFound, Unavailable
+    )
+)]
+#[get("/predictions/{id}")]
+#[tracing::instrument(skip_all, fields(prediction_id = *id))]
+pub async fn get_prediction(
+    state: web::Data<AppState>,
+    reader: MaybeUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<PredictionDetail>, ApiError> {
+    let detail = reading::detail(&state, reader.0.as_ref(), *id).await?;
+    Ok(web::Json(detail))
+}
+
+/// Predictions, filtered and ordered; `status=closed` is the resolution queue.
+#[utoipa::path(
+    tag = "predictions",
+    security((), ("bearer" = [])),
+    params(PredictionListQuery),
+    responses(
+        (status = 200, description = "A page of predictions", body = Page<PredictionSummary>),
+        Unauthorized, Invalid, Unavailable
+    )
+)]
+#[get("/predictions")]
+#[tracing::instrument(skip_all)]
+pub async fn list_predictions(
+    state: web::Data<AppState>,
+    reader: MaybeUser,
+    ApiQuery(query): ApiQuery<PredictionListQuery>,
+) -> Result<web::Json<Page<PredictionSummary>>, ApiError> {
+    let page = reading::list(&state, reader.0.as_ref(), query).await?;
+    Ok(web::Json(page))
+}
+
+/// A user's track record: scores and calibration, from stored totals.
+#[utoipa::path(
+    tag = "predictions",
+    params(("username" = String, Path, description = "Username, any case")),
+    responses(
+        (status = 200, description = "The track record", body = TrackRecord),
+        NotFound, Unavailable
+    )
+)]
+#[get("/users/{username}/track-record")]
+#[tracing::instrument(skip_all, fields(username = %username))]
+pub async fn track_record(
+    state: web::Data<AppState>,
+    username: web::Path<String>,
+) -> Result<web::Json<TrackRecord>, ApiError> {
+    let record = reading::track_record(&state, &username).await?;
+    Ok(web::Json(record))
+}
