@@ -1,5 +1,16 @@
 //! Parse, don't validate: once a handler holds a `Username`, `Email` or `NewPassword`, it is
 //! valid. Each constructor returns the `FieldError` a 422 lists.
+//!
+//! Why `validator` serves only [`Email`] (its address syntax, IDN domains included) and not
+//! its `#[derive(Validate)]` for the request bodies: the rules here and in `crate::text`
+//! return the value to keep (trimmed, NFC-normalised), count characters after that
+//! normalisation, choose the code by the outcome (`required` for an empty text, `too_short`
+//! otherwise, `too_short` again for text with no visible character), stop at the first failing
+//! rule of a field, and need other fields or libraries (`same_as_identity`, zxcvbn's
+//! `weak_password`, deadlines relative to the service clock). The derive checks the raw value
+//! and reports its own codes, so each field would need a `custom` function wrapping these
+//! parsers, plus a mapping of its error tree back onto the `errors[]` codes: more code for the
+//! same rules, spread over every feature's request types.
 
 use validator::ValidateEmail;
 

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod articles;
+mod config_file;
 mod content;
 mod flow;
 mod hardening_auth;

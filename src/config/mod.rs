@@ -1,0 +1,332 @@
+//! Settings: defaults, then the optional `hindsight.toml` (`--config`), then environment
+//! variables (`HINDSIGHT_*`, plus `DATABASE_URL`), merged by figment (`sources.rs`) and
+//! validated once at startup. There is no global settings static: each `Application` gets its
+//! own `Settings`, so tests can vary them per app.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use self::rate_limits::RawRateLimits;
+use self::sources::Sources;
+
+mod rate_limits;
+mod sources;
+#[cfg(test)]
+mod tests;
+
+/// The database used when neither `DATABASE_URL` nor the file names one.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/hindsight";
+
+/// A value that must never reach a log line or a Debug dump (JWT secrets, passwords).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a sensitive string.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// How log lines are written: human-readable for development, JSON lines for collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pretty" => Ok(Self::Pretty),
+            "json" => Ok(Self::Json),
+            other => Err(format!("expected `pretty` or `json`, got `{other}`")),
+        }
+    }
+}
+
+/// Everything the service can be configured with; README documents each field.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// PostgreSQL URL; the database is created when missing.
+    pub database_url: String,
+    /// Address the HTTP server binds (`127.0.0.1:0` in tests).
+    pub bind: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Browser origins allowed to call the API cross-origin; empty means none.
+    pub cors_origins: Vec<String>,
+    /// Maximum number of pooled database connections.
+    pub pool_size: usize,
+    /// How long a request waits for a pooled connection before answering 503.
+    pub pool_timeout: Duration,
+    /// `statement_timeout` set on every pooled connection.
+    pub statement_timeout: Duration,
+    /// JWT signing secret; when absent one is generated once and kept in the database.
+    pub jwt_secret: Option<Secret>,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Lifetime of refresh tokens.
+    pub refresh_token_ttl: Duration,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    pub shutdown_timeout: Duration,
+    /// Number of HTTP worker threads (default: the number of cores).
+    pub workers: usize,
+    /// How often the hot rank of recent comments is recomputed; zero turns it off.
+    pub hot_refresh: Duration,
+    /// Rate limits per action.
+    pub rate_limits: crate::http::rate_limit::RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Whether `GET /metrics` is served.
+    pub metrics: bool,
+}
+
+/// A setting that could not be used: the variable or file key, where it came from and why.
+/// The message never carries the value of a secret.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting} in {origin}: {message}")]
+pub struct ConfigError {
+    /// The environment variable or dotted file key at fault (`--config` for the file itself).
+    pub setting: String,
+    /// Where the value came from: `the environment`, the file's path or `the defaults`.
+    pub origin: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(
+        setting: impl Into<String>,
+        origin: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            setting: setting.into(),
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The merged file and environment: the file's key names, every setting optional (the
+/// defaults fill the rest), numbers and switches possibly given as strings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    database_url: Option<String>,
+    bind: Option<String>,
+    log_format: Option<String>,
+    cors_origins: Option<List>,
+    pool_size: Option<usize>,
+    pool_timeout_ms: Option<u64>,
+    statement_timeout_ms: Option<u64>,
+    jwt_secret: Option<String>,
+    access_token_ttl_secs: Option<u64>,
+    refresh_token_ttl_days: Option<u64>,
+    shutdown_timeout_secs: Option<u64>,
+    workers: Option<usize>,
+    hot_refresh_secs: Option<u64>,
+    #[serde(default)]
+    rate_limits: RawRateLimits,
+    trusted_proxies: Option<List>,
+    metrics: Option<bool>,
+}
+
+/// A list given as a TOML array or as one comma- or space-separated string (the environment).
+#[derive(Debug, Default)]
+struct List(Vec<String>);
+
+impl<'de> Deserialize<'de> for List {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ListVisitor)
+    }
+}
+
+struct ListVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ListVisitor {
+    type Value = List;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of strings, or one string separated by commas")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<List, E> {
+        Ok(List(split_list(raw)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<List, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<String>()? {
+            items.push(item);
+        }
+        Ok(List(items))
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+impl Settings {
+    /// Reads the process environment and the optional file (`--config`), or fails naming the setting.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_sources(config_file, &env)
+    }
+
+    /// Builds settings from an explicit environment map, so tests need not touch the process env.
+    pub fn from_sources(
+        config_file: Option<&Path>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let sources = Sources::new(config_file, env);
+        let raw: Raw = sources.extract()?;
+        let settings = Self::from_raw(raw, &sources)?;
+        settings.validate(&sources)?;
+        Ok(settings)
+    }
+
+    /// The defaults with every given value over them.
+    fn from_raw(raw: Raw, sources: &Sources) -> Result<Self, ConfigError> {
+        let defaults = Self::defaults();
+        let secs = |value: Option<u64>, default| value.map_or(default, Duration::from_secs);
+        let millis = |value: Option<u64>, default| value.map_or(default, Duration::from_millis);
+        Ok(Self {
+            database_url: raw.database_url.unwrap_or(defaults.database_url),
+            bind: raw.bind.unwrap_or(defaults.bind),
+            log_format: match raw.log_format {
+                Some(value) => value
+                    .parse()
+                    .map_err(|e: String| sources.error("log_format", e))?,
+                None => defaults.log_format,
+            },
+            cors_origins: raw.cors_origins.unwrap_or_default().0,
+            pool_size: raw.pool_size.unwrap_or(defaults.pool_size),
+            pool_timeout: millis(raw.pool_timeout_ms, defaults.pool_timeout),
+            statement_timeout: millis(raw.statement_timeout_ms, defaults.statement_timeout),
+            jwt_secret: raw.jwt_secret.map(Secret::new),
+            access_token_ttl: secs(raw.access_token_ttl_secs, defaults.access_token_ttl),
+            refresh_token_ttl: secs(
+                raw.refresh_token_ttl_days.map(|d| d.saturating_mul(86_400)),
+                defaults.refresh_token_ttl,
+            ),
+            shutdown_timeout: secs(raw.shutdown_timeout_secs, defaults.shutdown_timeout),
+            workers: raw.workers.unwrap_or(defaults.workers),
+            hot_refresh: secs(raw.hot_refresh_secs, defaults.hot_refresh),
+            rate_limits: raw.rate_limits.into_limits(sources)?,
+            trusted_proxies: ip_addresses(raw.trusted_proxies.unwrap_or_default(), sources)?,
+            metrics: raw.metrics.unwrap_or(defaults.metrics),
+        })
+    }
+
+    /// The documented defaults (README's configuration table).
+    pub fn defaults() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            bind: "127.0.0.1:8080".to_owned(),
+            log_format: LogFormat::Pretty,
+            cors_origins: Vec::new(),
+            pool_size: 2 * cores() + 2,
+            pool_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            jwt_secret: None,
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(30 * 86_400),
+            shutdown_timeout: Duration::from_secs(30),
+            workers: cores(),
+            hot_refresh: Duration::from_secs(60),
+            rate_limits: crate::http::rate_limit::RateLimits::default(),
+            trusted_proxies: Vec::new(),
+            metrics: true,
+        }
+    }
+
+    /// Rules across values that deserializing cannot check; errors name the value's source.
+    fn validate(&self, sources: &Sources) -> Result<(), ConfigError> {
+        let url = &self.database_url;
+        if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(sources.error("database_url", "must be a postgres:// or postgresql:// URL"));
+        }
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(sources.error(
+                "bind",
+                format!("`{}` is not an address like 127.0.0.1:8080", self.bind),
+            ));
+        }
+        let at_least_one = [
+            ("pool_size", self.pool_size == 0),
+            ("workers", self.workers == 0),
+            ("pool_timeout_ms", self.pool_timeout.is_zero()),
+            ("access_token_ttl_secs", self.access_token_ttl.is_zero()),
+        ];
+        if let Some((key, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
+            return Err(sources.error(key, "must be at least 1"));
+        }
+        if self
+            .jwt_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < 32)
+        {
+            return Err(sources.error("jwt_secret", "must be at least 32 bytes long"));
+        }
+        if let Some(origin) = self.cors_origins.iter().find(|o| !is_plain_origin(o)) {
+            return Err(sources.error(
+                "cors_origins",
+                format!(
+                    "`{origin}` is not an origin like https://example.com (no wildcard, no path)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `https://host[:port]`: a scheme, no wildcard, no path.
+fn is_plain_origin(origin: &str) -> bool {
+    (origin.starts_with("https://") || origin.starts_with("http://"))
+        && !origin.contains('*')
+        && !origin.ends_with('/')
+}
+
+fn ip_addresses(list: List, sources: &Sources) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    list.0
+        .iter()
+        .map(|ip| {
+            ip.parse().map_err(|_| {
+                sources.error("trusted_proxies", format!("`{ip}` is not an IP address"))
+            })
+        })
+        .collect()
+}
+
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
