@@ -208,9 +208,10 @@ pub async fn lock_article(
     let (user, now) = (moderator.0, state.clock.now());
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
-        let (id, _, _) = crate::articles::queries::find_live_id(conn, &slug)
+        let id = crate::articles::queries::find_live_id(conn, &slug)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("article {slug}")))?;
+            .ok_or_else(|| ApiError::not_found(format!("article {slug}")))?
+            .id;
         diesel::update(articles::table.find(id))
             .set((
                 articles::locked.eq(body.locked),
@@ -231,13 +232,10 @@ pub async fn lock_article(
         Ok::<_, ApiError>(())
     })
     .await?;
-    let (row, author) = crate::articles::queries::find_live(&mut conn, &slug)
+    let found = crate::articles::queries::find_live(&mut conn, &slug)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("article {slug}")))?;
-    Ok(web::Json(Article::new(
-        row,
-        crate::articles::queries::author_of(author),
-    )))
+    Ok(web::Json(Article::from(found)))
 }
 
 /// Pin or unpin a top-level comment (at most 3 per article). Pinned comments come first on the

@@ -329,9 +329,10 @@ pub async fn leaderboard(
     let mut conn = state.pool.get().await?;
     let mut article_id: Option<i64> = None;
     let scope = if let Some(slug) = &query.article {
-        let (id, _, _) = crate::articles::queries::find_live_id(&mut conn, slug)
+        let id = crate::articles::queries::find_live_id(&mut conn, slug)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("article {slug}")))?;
+            .ok_or_else(|| ApiError::not_found(format!("article {slug}")))?
+            .id;
         article_id = Some(id);
         "SELECT user_id, scored_forecasts::bigint AS scored, brier_sum, relative_brier_sum \
          FROM user_article_scores WHERE article_id = $7"
