@@ -131,7 +131,7 @@ impl Modify for ProblemTypesListed {
         crate::comments::sort::Sort,
         crate::predictions::state::PredictionSort,
         crate::predictions::state::StatusFilter,
-        crate::moderation::reports::ReportStatus,
+        crate::moderation::model::ReportStatus,
     )),
     modifiers(&BearerScheme),
     tags(

@@ -1,26 +1,76 @@
-//! Article queries. "Live" means not soft-deleted: every read goes through `live()`.
+//! Article SQL. "Live" means not soft-deleted: every read filters `deleted_at IS NULL`.
+//! Every statement is Diesel's DSL; rows are the named structs below.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::accounts::model::PublicUser;
-use crate::articles::model::{ArticleChanges, ArticleInput, ArticleRow};
+use crate::articles::model::{Article, ArticleChanges, ArticleInput, ArticleRow, ArticleSummary};
 use crate::db::schema::{articles, users};
 
-/// An article row with its author's public fields.
-pub type ArticleWithAuthor = (ArticleRow, (i64, String, Option<String>));
+/// An article's author as the article shows them.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct AuthorRow {
+    /// Id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Display name, if set.
+    pub display_name: Option<String>,
+}
 
-/// The author tuple as a wire type.
-pub fn author_of(author: (i64, String, Option<String>)) -> PublicUser {
-    PublicUser {
-        id: author.0,
-        username: author.1,
-        display_name: author.2,
+impl From<AuthorRow> for PublicUser {
+    fn from(author: AuthorRow) -> Self {
+        Self {
+            id: author.id,
+            username: author.username,
+            display_name: author.display_name,
+        }
     }
 }
 
+/// An article row with its author's public fields (one join, for reads and lists).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct ArticleWithAuthor {
+    /// The article.
+    #[diesel(embed)]
+    pub article: ArticleRow,
+    /// Its author.
+    #[diesel(embed)]
+    pub author: AuthorRow,
+}
+
+impl From<ArticleWithAuthor> for Article {
+    fn from(found: ArticleWithAuthor) -> Self {
+        Self::new(found.article, found.author.into())
+    }
+}
+
+impl From<ArticleWithAuthor> for ArticleSummary {
+    fn from(found: ArticleWithAuthor) -> Self {
+        Self::new(found.article, found.author.into())
+    }
+}
+
+/// What writes under an article need of it: its id and lock state.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct LiveArticle {
+    /// Id.
+    pub id: i64,
+    /// Whether the thread is locked.
+    pub locked: bool,
+    /// Why it is locked.
+    pub lock_reason: Option<String>,
+}
+
 /// The live article with this slug, with its author.
+#[tracing::instrument(level = "debug", skip_all, fields(slug = %slug))]
 pub async fn find_live(
     conn: &mut AsyncPgConnection,
     slug: &str,
@@ -29,45 +79,41 @@ pub async fn find_live(
         .inner_join(users::table)
         .filter(articles::slug.eq(slug))
         .filter(articles::deleted_at.is_null())
-        .select((
-            ArticleRow::as_select(),
-            (users::id, users::username, users::display_name),
-        ))
+        .select(ArticleWithAuthor::as_select())
         .first(conn)
         .await
         .optional()
 }
 
 /// Id and lock state of the live article with this slug (for writes under it).
+#[tracing::instrument(level = "debug", skip_all, fields(slug = %slug))]
 pub async fn find_live_id(
     conn: &mut AsyncPgConnection,
     slug: &str,
-) -> QueryResult<Option<(i64, bool, Option<String>)>> {
+) -> QueryResult<Option<LiveArticle>> {
     articles::table
         .filter(articles::slug.eq(slug))
         .filter(articles::deleted_at.is_null())
-        .select((articles::id, articles::locked, articles::lock_reason))
+        .select(LiveArticle::as_select())
         .first(conn)
         .await
         .optional()
 }
 
-/// Newest first, optionally with a tag, after a keyset position.
+/// Newest first, optionally with a tag: `fetch` rows after the keyset (published_at, id).
+#[tracing::instrument(level = "debug", skip_all, fields(tag = ?tag, fetch = fetch))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     tag: Option<&str>,
     after: Option<(DateTime<Utc>, i64)>,
-    limit: i64,
+    fetch: i64,
 ) -> QueryResult<Vec<ArticleWithAuthor>> {
     let mut query = articles::table
         .inner_join(users::table)
         .filter(articles::deleted_at.is_null())
-        .select((
-            ArticleRow::as_select(),
-            (users::id, users::username, users::display_name),
-        ))
+        .select(ArticleWithAuthor::as_select())
         .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(limit)
+        .limit(fetch)
         .into_boxed();
     if let Some(tag) = tag {
         query = query.filter(articles::tags.contains(vec![tag.to_owned()]));
@@ -85,6 +131,7 @@ pub async fn list(
 }
 
 /// True when any article, deleted ones included, has this slug.
+#[tracing::instrument(level = "debug", skip_all, fields(slug = %slug))]
 pub async fn slug_taken(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         articles::table.filter(articles::slug.eq(slug)),
@@ -94,20 +141,23 @@ pub async fn slug_taken(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult
 }
 
 /// `base`, or `base-2`, `base-3`… whichever is free first.
+#[tracing::instrument(level = "debug", skip_all, fields(base = %base))]
 pub async fn free_slug(conn: &mut AsyncPgConnection, base: &str) -> QueryResult<String> {
     if !slug_taken(conn, base).await? {
         return Ok(base.to_owned());
     }
-    for n in 2.. {
+    let mut n: u64 = 2;
+    loop {
         let candidate = format!("{base}-{n}");
         if !slug_taken(conn, &candidate).await? {
             return Ok(candidate);
         }
+        n += 1;
     }
-    unreachable!("the loop above only ends by returning")
 }
 
 /// Inserts an article with the slug already chosen.
+#[tracing::instrument(level = "debug", skip_all, fields(slug = %slug, author_id = author_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     input: &ArticleInput,
@@ -134,6 +184,7 @@ pub async fn insert(
 }
 
 /// Applies validated changes.
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = id))]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -147,6 +198,7 @@ pub async fn update(
 }
 
 /// Soft-deletes: the article and its thread vanish from reads; rows, votes and scores stay.
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = id))]
 pub async fn soft_delete(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -159,17 +211,19 @@ pub async fn soft_delete(
         .map(|_| ())
 }
 
-/// The public fields of a user.
+/// The public fields of a user (the author of an article just written).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
 pub async fn public_user(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<PublicUser> {
     users::table
         .find(id)
-        .select((users::id, users::username, users::display_name))
-        .first::<(i64, String, Option<String>)>(conn)
+        .select(AuthorRow::as_select())
+        .first(conn)
         .await
-        .map(author_of)
+        .map(PublicUser::from)
 }
 
 /// Why an article's thread is locked.
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = id))]
 pub async fn lock_reason(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<String>> {
     articles::table
         .find(id)

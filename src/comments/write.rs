@@ -21,9 +21,13 @@ pub async fn create_comment(
     prediction: Option<NewPrediction>,
 ) -> Result<i64, ApiError> {
     conn.transaction(async |conn| {
-        let (banned_at, banned_until, reason) =
-            crate::moderation::queries::hold_against_bans(conn, comment.author_id).await?;
-        if let Some(ban) = active_ban(banned_at, banned_until, reason, comment.created_at) {
+        let ban = crate::moderation::queries::hold_against_bans(conn, comment.author_id).await?;
+        if let Some(ban) = active_ban(
+            ban.banned_at,
+            ban.banned_until,
+            ban.ban_reason,
+            comment.created_at,
+        ) {
             return Err(ban.problem());
         }
         if let Some(parent_id) = comment.parent_id {

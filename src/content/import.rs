@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 
-use crate::articles::model::{derive_slug, ArticleChanges, ArticleInput, CreateArticleRequest};
+use crate::articles::domain::derive_slug;
+use crate::articles::error::ArticleError;
+use crate::articles::model::{ArticleChanges, ArticleInput, CreateArticleRequest};
 use crate::articles::queries as articles;
 use crate::db::schema::{articles as articles_table, users};
-use crate::error::ApiError;
 
 /// The account imported articles are credited to when no `--author` is given. The dash makes
 /// it a name no person can register.
@@ -73,7 +74,7 @@ pub fn validate(front: FrontMatter, body: String) -> anyhow::Result<ArticleInput
         published_at: front.published_at,
     };
     request.parse().map_err(|e| match e {
-        ApiError::Validation(errors) => {
+        ArticleError::Invalid(errors) => {
             let described: Vec<String> = errors
                 .iter()
                 .map(|f| format!("field `{}`: {} ({})", f.field, f.message, f.code))

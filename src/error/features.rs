@@ -2,7 +2,19 @@
 //! their feature's error and `?` converts it here, so the feature code never chooses a status
 //! or a `/problems/*` slug itself.
 
-use super::ApiError;
+use super::{ApiError, FieldError};
+use crate::articles::error::ArticleError;
+use crate::moderation::error::ModerationError;
+
+/// A statement that failed at a named step: what the database error means for the client
+/// (503 for a lost connection, 404 for a missing row…) as `From<diesel::result::Error>`
+/// decides, with the step added to the cause of a 500 so the log says which step failed.
+fn failed_step(step: &'static str, source: diesel::result::Error) -> ApiError {
+    match ApiError::from(source) {
+        ApiError::Internal(cause) => ApiError::Internal(cause.context(step)),
+        other => other,
+    }
+}
 
 // predictions
 
@@ -21,11 +33,62 @@ impl From<crate::predictions::error::PredictionError> for ApiError {
             E::ReResolutionWithoutNote => Self::invalid("note", "required", detail),
             // Through the shared mapping (404 for a missing row, 503 for a lost connection or
             // a timeout); a 500 keeps the step in its logged cause.
-            E::Database { step, source } => match Self::from(source) {
-                Self::Internal(cause) => Self::Internal(cause.context(step)),
-                other => other,
-            },
+            E::Database { step, source } => failed_step(step, source),
             E::Pool(error) => Self::from(error),
+            E::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+// moderation
+
+impl From<ModerationError> for ApiError {
+    fn from(error: ModerationError) -> Self {
+        use ModerationError as E;
+        let detail = error.to_string();
+        match error {
+            E::Invalid(errors) => Self::Validation(errors),
+            E::InvalidCursor => {
+                Self::Validation(vec![FieldError::new("cursor", "invalid_cursor", detail)])
+            }
+            E::NotTopLevel => {
+                Self::Validation(vec![FieldError::new("pinned", "not_top_level", detail)])
+            }
+            E::CommentNotFound(id) => Self::not_found(format!("comment {id}")),
+            E::ArticleNotFound(slug) => Self::not_found(format!("article {slug}")),
+            E::UserNotFound(username) => Self::not_found(format!("user {username}")),
+            E::SelfAction | E::Outranked => Self::forbidden(detail),
+            E::CommentNotLive | E::PinTargetNotLive => Self::conflict("comment-not-live", detail),
+            E::CommentNotRemoved => Self::conflict("comment-not-removed", detail),
+            E::TooManyPins => Self::conflict("too-many-pins", detail),
+            E::NotBanned => Self::conflict("not-banned", detail),
+            E::AlreadyReported => Self::conflict("already-reported", detail),
+            E::NoOpenReports => Self::conflict("no-open-reports", detail),
+            E::Query { step, source } => failed_step(step, source),
+            E::Database(source) => source.into(),
+            E::Pool(source) => source.into(),
+            E::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+// articles
+
+impl From<ArticleError> for ApiError {
+    fn from(error: ArticleError) -> Self {
+        use ArticleError as E;
+        let detail = error.to_string();
+        match error {
+            E::Invalid(errors) => Self::Validation(errors),
+            E::InvalidCursor => {
+                Self::Validation(vec![FieldError::new("cursor", "invalid_cursor", detail)])
+            }
+            E::NotFound(slug) => Self::not_found(format!("article {slug}")),
+            E::SlugTaken => Self::taken("slug", detail),
+            E::NoFreeSlug => Self::conflict("taken", detail),
+            E::Query { step, source } => failed_step(step, source),
+            E::Database(source) => source.into(),
+            E::Pool(source) => source.into(),
             E::Internal(cause) => Self::Internal(cause),
         }
     }

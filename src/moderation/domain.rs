@@ -1,14 +1,20 @@
-//! Rules of moderation: who may act against whom, what a reason must be, and the view of a
-//! comment a moderator gets back after acting.
+//! Rules of moderation that need no database: who may act against whom, what a reason must
+//! be, what a ban or a lock must carry, how many pins an article takes. The service applies
+//! them inside its transactions; the unit tests below pin them down.
 
 use chrono::{DateTime, Utc};
 
 use crate::auth::role::Role;
 use crate::auth::AuthUser;
-use crate::comments::model::{CommentView, ViewContext};
-use crate::comments::queries::reads::find_comment;
-use crate::error::ApiError;
-use crate::text::required_text;
+use crate::error::FieldError;
+use crate::moderation::error::ModerationError;
+use crate::text::{optional_text, required_text};
+
+/// Most pinned comments an article shows first.
+pub const MAX_PINS: i64 = 3;
+
+/// Longest moderator reason, in characters.
+const REASON_MAX: usize = 500;
 
 /// A moderator cannot act against a moderator or an admin, and an admin not against another
 /// admin: the tools cannot be turned against those who hold them. Acting on oneself is allowed
@@ -18,12 +24,12 @@ pub fn ensure_can_act(
     target_id: i64,
     target_role: Role,
     self_allowed: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), ModerationError> {
     if actor.id == target_id {
         return if self_allowed {
             Ok(())
         } else {
-            Err(ApiError::forbidden("you cannot do this to yourself"))
+            Err(ModerationError::SelfAction)
         };
     }
     let allowed = match actor.role {
@@ -34,36 +40,73 @@ pub fn ensure_can_act(
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "moderators cannot act against moderators or admins, nor admins against admins",
-        ))
+        Err(ModerationError::Outranked)
     }
 }
 
 /// A moderator's reason: 1–500 characters after trimming, or the 422 naming `reason`.
-pub fn reason(raw: &str) -> Result<String, ApiError> {
-    required_text(raw, "reason", 1, 500, true).map_err(|e| ApiError::Validation(vec![e]))
+pub fn reason(raw: &str) -> Result<String, ModerationError> {
+    required_text(raw, "reason", 1, REASON_MAX, true).map_err(|e| ModerationError::Invalid(vec![e]))
 }
 
-/// The 404 for a comment id that names nothing.
-pub fn comment_not_found(id: i64) -> ApiError {
-    ApiError::not_found(format!("comment {id}"))
+/// The reason stored with a lock change: required when locking (it is shown on the article),
+/// optional when unlocking (it only goes into the log).
+pub fn lock_reason(locked: bool, raw: Option<String>) -> Result<Option<String>, ModerationError> {
+    if locked {
+        Ok(Some(reason(raw.as_deref().unwrap_or(""))?))
+    } else {
+        optional_text(raw, "reason", REASON_MAX).map_err(|e| ModerationError::Invalid(vec![e]))
+    }
 }
 
-/// A comment as moderators see it (removed text and reason included), after an action.
-pub async fn moderator_view(
-    conn: &mut diesel_async::AsyncPgConnection,
-    id: i64,
-    moderator: &crate::auth::AuthUser,
+/// A ban's reason, checked together with its end (which must be in the future), so one 422
+/// names both fields.
+pub fn ban_reason(
+    raw_reason: &str,
+    expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<CommentView, ApiError> {
-    let row = find_comment(conn, id, Some(moderator.id))
-        .await?
-        .ok_or_else(|| comment_not_found(id))?;
-    Ok(CommentView::from_row(
-        row,
-        &ViewContext::of(Some(moderator), now),
-    ))
+) -> Result<String, ModerationError> {
+    let mut errors = Vec::new();
+    let reason = required_text(raw_reason, "reason", 1, REASON_MAX, true)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if expires_at.is_some_and(|t| t <= now) {
+        errors.push(FieldError::new(
+            "expires_at",
+            "not_in_future",
+            "must be in the future",
+        ));
+    }
+    match reason {
+        Some(reason) if errors.is_empty() => Ok(reason),
+        _ => Err(ModerationError::Invalid(errors)),
+    }
+}
+
+/// Whether another pin fits beside the `others` already pinned on the article.
+pub fn pin_fits(others: i64) -> Result<(), ModerationError> {
+    if others >= MAX_PINS {
+        Err(ModerationError::TooManyPins)
+    } else {
+        Ok(())
+    }
+}
+
+/// The stored state of a live comment (the comments feature owns the column; moderation only
+/// asks whether a state is live or removed, here).
+const LIVE: &str = "visible";
+
+/// The stored state of a comment a moderator removed.
+const REMOVED: &str = "removed";
+
+/// Whether a comment state read under lock is live (visible).
+pub fn is_live(state: Option<&str>) -> bool {
+    state == Some(LIVE)
+}
+
+/// Whether a comment state read under lock is removed by a moderator.
+pub fn is_removed(state: Option<&str>) -> bool {
+    state == Some(REMOVED)
 }
 
 #[cfg(test)]
@@ -88,7 +131,10 @@ mod tests {
         assert!(ensure_can_act(&moderator, 9, Role::Moderator, false).is_err());
         assert!(ensure_can_act(&moderator, 9, Role::Admin, false).is_err());
         assert!(ensure_can_act(&admin, 9, Role::Moderator, false).is_ok());
-        assert!(ensure_can_act(&admin, 9, Role::Admin, false).is_err());
+        assert!(matches!(
+            ensure_can_act(&admin, 9, Role::Admin, false),
+            Err(ModerationError::Outranked)
+        ));
         assert!(ensure_can_act(&user(3, Role::Reader), 9, Role::Reader, false).is_err());
     }
 
@@ -96,7 +142,10 @@ mod tests {
     fn acting_on_oneself_only_where_allowed() {
         let moderator = user(1, Role::Moderator);
         assert!(ensure_can_act(&moderator, 1, Role::Moderator, true).is_ok());
-        assert!(ensure_can_act(&moderator, 1, Role::Moderator, false).is_err());
+        assert!(matches!(
+            ensure_can_act(&moderator, 1, Role::Moderator, false),
+            Err(ModerationError::SelfAction)
+        ));
     }
 
     #[test]
@@ -128,13 +177,14 @@ mod tests {
 
     #[test]
     fn the_refusals_are_forbidden_problems() {
+        use crate::error::ApiError;
         use actix_web::ResponseError;
         let moderator = user(1, Role::Moderator);
         for refused in [
             ensure_can_act(&moderator, 9, Role::Admin, false),
             ensure_can_act(&moderator, 1, Role::Moderator, false),
         ] {
-            let status = refused.expect_err("refused").status_code();
+            let status = ApiError::from(refused.expect_err("refused")).status_code();
             assert_eq!(status, actix_web::http::StatusCode::FORBIDDEN);
         }
     }
@@ -145,5 +195,45 @@ mod tests {
         assert!(reason("   ").is_err());
         assert!(reason(&"x".repeat(501)).is_err());
         assert_eq!(reason(&"x".repeat(500)).expect("ok").len(), 500);
+    }
+
+    #[test]
+    fn locking_needs_a_reason_unlocking_does_not() {
+        assert_eq!(
+            lock_reason(true, Some(" flame war ".into())).expect("ok"),
+            Some("flame war".to_owned())
+        );
+        assert!(lock_reason(true, None).is_err());
+        assert!(lock_reason(false, None).expect("ok").is_none());
+        assert!(lock_reason(false, Some("x".repeat(501))).is_err());
+    }
+
+    #[test]
+    fn a_ban_names_every_bad_field_at_once() {
+        let now = Utc::now();
+        assert_eq!(ban_reason("spam", None, now).expect("ok"), "spam");
+        assert!(ban_reason("spam", Some(now + chrono::Duration::hours(1)), now).is_ok());
+        match ban_reason("", Some(now), now) {
+            Err(ModerationError::Invalid(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["reason", "expires_at"]);
+                assert_eq!(errors[1].code, "not_in_future");
+            }
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_article_takes_three_pins() {
+        assert!(pin_fits(2).is_ok());
+        assert!(matches!(pin_fits(3), Err(ModerationError::TooManyPins)));
+    }
+
+    #[test]
+    fn comment_states_are_read_in_one_place() {
+        assert!(is_live(Some("visible")));
+        assert!(!is_live(Some("removed")) && !is_live(None));
+        assert!(is_removed(Some("removed")));
+        assert!(!is_removed(Some("deleted")));
     }
 }

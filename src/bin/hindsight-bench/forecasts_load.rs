@@ -41,7 +41,7 @@ async fn ensure_articles(
         let slug = format!("forecasts-{tag}");
         let existing = articles::find_live_id(conn, &slug).await?;
         let id = match existing {
-            Some((id, _, _)) => id,
+            Some(article) => article.id,
             None => {
                 let input = ArticleInput {
                     title: format!("Forecasting {tag}"),

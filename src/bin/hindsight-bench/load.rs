@@ -188,9 +188,10 @@ pub async fn seed_load(
     seed: u64,
     now: DateTime<Utc>,
 ) -> anyhow::Result<LoadOutcome> {
-    let (article_id, _, _) = articles::find_live_id(conn, slug)
+    let article_id = articles::find_live_id(conn, slug)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no article with slug {slug}"))?;
+        .ok_or_else(|| anyhow::anyhow!("no article with slug {slug}"))?
+        .id;
     let user_ids = create_users(conn, users.max(1), seed, now).await?;
     let reserved: Vec<Id> = diesel::sql_query(
         "SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id FROM generate_series(1, $1)",

@@ -214,9 +214,10 @@ async fn bench_sql(
 ) -> anyhow::Result<()> {
     let sort = parse_sort(sort)?;
     let mut conn = db::connect_existing(&settings.database_url).await?;
-    let (article_id, _, _) = hindsight::articles::queries::find_live_id(&mut conn, article)
+    let article_id = hindsight::articles::queries::find_live_id(&mut conn, article)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?;
+        .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?
+        .id;
     // The page is two statements: which ids, then their rows.
     let ids =
         hindsight::comments::queries::reads::first_page_ids(&mut conn, article_id, sort, shape)

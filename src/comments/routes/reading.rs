@@ -51,9 +51,10 @@ pub async fn article_thread(
     let request = parse_tree_query(query, &list)?;
     let after = keyset(request.sort, request.cursor)?;
     let mut conn = state.pool.get().await?;
-    let (article_id, _, _) = find_live_id(&mut conn, &slug)
+    let article_id = find_live_id(&mut conn, &slug)
         .await?
-        .ok_or_else(|| article_not_found(&slug))?;
+        .ok_or_else(|| article_not_found(&slug))?
+        .id;
     let page = thread::tree_page(
         &mut conn,
         Scope::Article(article_id),
@@ -98,9 +99,10 @@ pub async fn article_flat(
     )?;
     let after = keyset(sort, cursor)?;
     let mut conn = state.pool.get().await?;
-    let (article_id, _, _) = find_live_id(&mut conn, &slug)
+    let article_id = find_live_id(&mut conn, &slug)
         .await?
-        .ok_or_else(|| article_not_found(&slug))?;
+        .ok_or_else(|| article_not_found(&slug))?
+        .id;
     let rows = reads::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
     let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     Ok(web::Json(page_of(rows, limit, &list, sort, |row| {

@@ -9,6 +9,7 @@ use super::Entry;
 use crate::db::schema::mod_actions;
 
 /// Writes one log row, in the caller's transaction (the action's own).
+#[tracing::instrument(level = "debug", skip_all, fields(action = %entry.action))]
 pub async fn record(
     conn: &mut AsyncPgConnection,
     entry: Entry<'_>,
@@ -93,6 +94,7 @@ pub struct LogFilter {
 }
 
 /// A page of the log, newest first: `limit + 1` rows after the keyset `after`.
+#[tracing::instrument(level = "debug", skip_all, fields(limit = limit))]
 pub async fn page(
     conn: &mut AsyncPgConnection,
     filter: &LogFilter,

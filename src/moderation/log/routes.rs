@@ -120,6 +120,7 @@ fn parse_action(raw: Option<&str>) -> Result<Option<Action>, FieldError> {
     )
 )]
 #[get("/modlog")]
+#[tracing::instrument(skip_all)]
 pub async fn modlog(
     state: web::Data<AppState>,
     reader: MaybeUser,

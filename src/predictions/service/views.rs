@@ -106,10 +106,11 @@ pub async fn leaderboard(
     let page = paging::board_page(&query)?;
     let mut conn = state.pool.get().await?;
     let scope = if let Some(slug) = &query.article {
-        let (id, _, _) = crate::articles::queries::find_live_id(&mut conn, slug)
+        let id = crate::articles::queries::find_live_id(&mut conn, slug)
             .await
             .step("finding the article")?
-            .ok_or_else(|| PredictionError::ArticleNotFound(slug.clone()))?;
+            .ok_or_else(|| PredictionError::ArticleNotFound(slug.clone()))?
+            .id;
         BoardScope::Article(id)
     } else if let Some(tag) = &query.tag {
         BoardScope::Tag(tag)
