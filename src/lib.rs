@@ -11,6 +11,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod ids;
 pub mod memory;
 pub mod metrics;
 pub mod moderation;

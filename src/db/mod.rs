@@ -21,6 +21,9 @@ use crate::config::Settings;
 #[rustfmt::skip]
 pub mod schema;
 
+/// What a database error means (lost connection, timeout, constraint, retryable), in one place.
+pub mod failure;
+
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 

@@ -387,46 +387,26 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match error {
-            Error::NotFound => Self::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(format!("database connection lost: {}", info.message()))
+        use crate::db::failure::{classify, DbFailure};
+        match classify(&error) {
+            DbFailure::NoRow => Self::not_found("resource"),
+            DbFailure::LostConnection => {
+                Self::Unavailable(format!("database connection lost: {error}"))
             }
-            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
-                if info.message().contains("statement timeout") =>
-            {
+            DbFailure::Timeout => {
                 Self::Unavailable("the database took too long to answer".to_owned())
             }
             // PostgreSQL text cannot hold NUL; a value carrying one is the client's mistake.
-            other if other.to_string().contains("invalid byte sequence") => Self::invalid(
+            DbFailure::InvalidText => Self::invalid(
                 "body",
                 "invalid_characters",
                 "text may not contain NUL characters",
             ),
-            other if lost_connection(&other.to_string()) => {
-                Self::Unavailable(format!("database connection lost: {other}"))
+            DbFailure::Constraint(_) | DbFailure::Retryable | DbFailure::Other => {
+                Self::internal(error)
             }
-            other => Self::internal(other),
         }
     }
-}
-
-/// Whether a database error means the connection itself died (the database restarted, an
-/// administrator terminated the backend, the network dropped): the request can be retried once
-/// the pool has a fresh connection, so it is a 503, not a bug.
-fn lost_connection(message: &str) -> bool {
-    let message = message.to_ascii_lowercase();
-    [
-        "connection closed",
-        "terminating connection",
-        "server closed the connection",
-        "broken pipe",
-        "connection reset",
-        "unexpected eof",
-    ]
-    .iter()
-    .any(|needle| message.contains(needle))
 }
 
 impl From<crate::db::PoolError> for ApiError {
@@ -435,17 +415,7 @@ impl From<crate::db::PoolError> for ApiError {
     }
 }
 
-/// Where the constraint name of a unique or foreign-key violation is needed to choose a 409/422.
-pub fn violated_constraint(error: &diesel::result::Error) -> Option<&str> {
-    match error {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation
-            | diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-            info,
-        ) => info.constraint_name(),
-        _ => None,
-    }
-}
+pub use crate::db::failure::violated_constraint;
 
 #[cfg(test)]
 mod tests {
