@@ -78,7 +78,7 @@ impl Modify for ResponsesAlwaysComplete {
 }
 
 /// Lists every problem type with its status in the description of `Problem.type`, from
-/// [`crate::error::PROBLEM_TYPES`], so clients can switch on them from the contract alone.
+/// [`crate::error::ProblemKind::ALL`], so clients can switch on them from the contract alone.
 struct ProblemTypesListed;
 
 impl Modify for ProblemTypesListed {
@@ -110,8 +110,12 @@ impl Modify for ProblemTypesListed {
         };
         let mut description = kind.description.clone().unwrap_or_default();
         description.push_str("\n\nEvery type the service answers, with its status:\n");
-        for (name, status) in crate::error::PROBLEM_TYPES {
-            description.push_str(&format!("\n- `/problems/{name}` ({status})"));
+        for kind in crate::error::ProblemKind::ALL {
+            description.push_str(&format!(
+                "\n- `/problems/{}` ({})",
+                kind.slug(),
+                kind.status()
+            ));
         }
         kind.description = Some(description);
     }

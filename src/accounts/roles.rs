@@ -51,7 +51,7 @@ pub fn check_change(
     }
     if current == Role::Admin && wanted != Role::Admin && live_admins <= 1 {
         return Err(ApiError::conflict(
-            "last-admin",
+            crate::error::ProblemKind::LastAdmin,
             "this is the last admin; make another admin first",
         ));
     }
@@ -75,7 +75,7 @@ pub async fn change_role(
             .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
         if target.deleted_at.is_some() {
             return Err(ApiError::conflict(
-                "account-deleted",
+                crate::error::ProblemKind::AccountDeleted,
                 "the account is deleted; it cannot be given a role",
             ));
         }

@@ -14,7 +14,7 @@ use crate::startup::AppState;
 /// The 403 for a wrong current password (`code: wrong_password`).
 pub fn wrong_password() -> ApiError {
     ApiError::Forbidden {
-        kind: "wrong-password",
+        kind: crate::error::ProblemKind::WrongPassword,
         detail: "the password is not correct".to_owned(),
         code: Some("wrong_password"),
         extra: serde_json::Map::new(),

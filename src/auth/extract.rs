@@ -63,7 +63,7 @@ impl Ban {
             serde_json::Value::from(self.until.map(|t| t.to_rfc3339())),
         );
         ApiError::Forbidden {
-            kind: "banned",
+            kind: crate::error::ProblemKind::Banned,
             detail: "you are banned from contributing".to_owned(),
             code: None,
             extra,

@@ -13,7 +13,7 @@ pub fn thread_locked(reason: Option<String>) -> ApiError {
     let mut extra = serde_json::Map::new();
     extra.insert("lock_reason".to_owned(), serde_json::Value::from(reason));
     ApiError::Forbidden {
-        kind: "thread-locked",
+        kind: crate::error::ProblemKind::ThreadLocked,
         detail: "this thread is locked: no new comments, replies or edits".to_owned(),
         code: None,
         extra,
@@ -38,7 +38,7 @@ mod tests {
     fn a_locked_thread_problem_carries_its_reason() {
         match thread_locked(Some("heated".into())) {
             ApiError::Forbidden { kind, extra, .. } => {
-                assert_eq!(kind, "thread-locked");
+                assert_eq!(kind, crate::error::ProblemKind::ThreadLocked);
                 assert_eq!(extra["lock_reason"], "heated");
             }
             other => panic!("expected a 403, got {other:?}"),

@@ -133,13 +133,13 @@ pub async fn vote(
             my_vote: row.my_vote,
         })),
         "own" => Err(ApiError::Forbidden {
-            kind: "own-comment",
+            kind: crate::error::ProblemKind::OwnComment,
             detail: "you cannot vote on your own comment".to_owned(),
             code: None,
             extra: serde_json::Map::new(),
         }),
         "not_live" => Err(ApiError::conflict(
-            "comment-not-live",
+            crate::error::ProblemKind::CommentNotLive,
             "the comment was deleted or removed",
         )),
         _ => Err(ApiError::not_found(format!("comment {comment_id}"))),

@@ -93,7 +93,7 @@ async fn reply_path(
     let state = queries::lock_chain(conn, &chain).await?;
     if state.as_deref() != Some("visible") {
         return Err(ApiError::conflict(
-            "parent-not-live",
+            crate::error::ProblemKind::ParentNotLive,
             "the comment replied to was deleted or removed",
         ));
     }
@@ -125,7 +125,7 @@ pub async fn edit_comment(
         let state = queries::lock_chain(conn, &[id]).await?;
         if state.as_deref() != Some("visible") {
             return Err(ApiError::conflict(
-                "comment-not-live",
+                crate::error::ProblemKind::CommentNotLive,
                 "the comment was deleted or removed",
             ));
         }
@@ -149,13 +149,13 @@ pub async fn edit_comment(
             };
             if locked.outcome.is_some() || now >= locked.resolves_at {
                 return Err(ApiError::conflict(
-                    "prediction-closed",
+                    crate::error::ProblemKind::PredictionClosed,
                     "the prediction is closed; its terms are fixed",
                 ));
             }
             if locked.other_forecasters > 0 {
                 return Err(ApiError::conflict(
-                    "prediction-has-forecasts",
+                    crate::error::ProblemKind::PredictionHasForecasts,
                     "others have forecast on this prediction; its terms are fixed",
                 ));
             }

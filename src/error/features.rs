@@ -27,8 +27,8 @@ impl From<crate::predictions::error::PredictionError> for ApiError {
             E::NotFound(id) => Self::not_found(format!("prediction {id}")),
             E::UserNotFound(username) => Self::not_found(format!("user {username}")),
             E::ArticleNotFound(slug) => Self::not_found(format!("article {slug}")),
-            E::Hidden => Self::conflict("prediction-hidden", detail),
-            E::Closed => Self::conflict("prediction-closed", detail),
+            E::Hidden => Self::conflict(crate::error::ProblemKind::PredictionHidden, detail),
+            E::Closed => Self::conflict(crate::error::ProblemKind::PredictionClosed, detail),
             E::OwnPrediction | E::ReResolutionNotAdmin => Self::forbidden(detail),
             E::ReResolutionWithoutNote => Self::invalid("note", "required", detail),
             // Through the shared mapping (404 for a missing row, 503 for a lost connection or
@@ -58,12 +58,18 @@ impl From<ModerationError> for ApiError {
             E::ArticleNotFound(slug) => Self::not_found(format!("article {slug}")),
             E::UserNotFound(username) => Self::not_found(format!("user {username}")),
             E::SelfAction | E::Outranked => Self::forbidden(detail),
-            E::CommentNotLive | E::PinTargetNotLive => Self::conflict("comment-not-live", detail),
-            E::CommentNotRemoved => Self::conflict("comment-not-removed", detail),
-            E::TooManyPins => Self::conflict("too-many-pins", detail),
-            E::NotBanned => Self::conflict("not-banned", detail),
-            E::AlreadyReported => Self::conflict("already-reported", detail),
-            E::NoOpenReports => Self::conflict("no-open-reports", detail),
+            E::CommentNotLive | E::PinTargetNotLive => {
+                Self::conflict(crate::error::ProblemKind::CommentNotLive, detail)
+            }
+            E::CommentNotRemoved => {
+                Self::conflict(crate::error::ProblemKind::CommentNotRemoved, detail)
+            }
+            E::TooManyPins => Self::conflict(crate::error::ProblemKind::TooManyPins, detail),
+            E::NotBanned => Self::conflict(crate::error::ProblemKind::NotBanned, detail),
+            E::AlreadyReported => {
+                Self::conflict(crate::error::ProblemKind::AlreadyReported, detail)
+            }
+            E::NoOpenReports => Self::conflict(crate::error::ProblemKind::NoOpenReports, detail),
             E::Query { step, source } => failed_step(step, source),
             E::Database(source) => source.into(),
             E::Pool(source) => source.into(),
@@ -85,7 +91,7 @@ impl From<ArticleError> for ApiError {
             }
             E::NotFound(slug) => Self::not_found(format!("article {slug}")),
             E::SlugTaken => Self::taken("slug", detail),
-            E::NoFreeSlug => Self::conflict("taken", detail),
+            E::NoFreeSlug => Self::conflict(crate::error::ProblemKind::Taken, detail),
             E::Query { step, source } => failed_step(step, source),
             E::Database(source) => source.into(),
             E::Pool(source) => source.into(),

@@ -96,44 +96,194 @@ pub struct Problem {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Every problem `type` the service answers (without the `/problems/` prefix) and its status:
-/// the list the OpenAPI document gives for `Problem.type`. README's table lists the same;
-/// a test checks both against every type the code can produce.
-pub const PROBLEM_TYPES: &[(&str, u16)] = &[
-    ("malformed-body", 400),
-    ("unauthenticated", 401),
-    ("invalid-credentials", 401),
-    ("forbidden", 403),
-    ("wrong-password", 403),
-    ("cors-origin-not-allowed", 403),
-    ("own-comment", 403),
-    ("thread-locked", 403),
-    ("banned", 403),
-    ("not-found", 404),
-    ("method-not-allowed", 405),
-    ("conflict", 409),
-    ("parent-not-live", 409),
-    ("comment-not-live", 409),
-    ("prediction-closed", 409),
-    ("prediction-has-forecasts", 409),
-    ("prediction-hidden", 409),
-    ("too-many-pins", 409),
-    ("already-reported", 409),
-    ("no-open-reports", 409),
-    ("not-banned", 409),
-    ("comment-not-removed", 409),
-    ("last-admin", 409),
-    ("account-deleted", 409),
-    ("taken", 409),
-    ("payload-too-large", 413),
-    ("uri-too-long", 414),
-    ("unsupported-media-type", 415),
-    ("validation", 422),
-    ("rate-limited", 429),
-    ("headers-too-large", 431),
-    ("internal", 500),
-    ("unavailable", 503),
-];
+/// Every problem `type` the service answers (the part after `/problems/`), with its status.
+/// The OpenAPI document lists them for `Problem.type` and README's table lists the same; tests
+/// check both against [`ProblemKind::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// `/problems/malformed-body` (400).
+    MalformedBody,
+    /// `/problems/unauthenticated` (401).
+    Unauthenticated,
+    /// `/problems/invalid-credentials` (401).
+    InvalidCredentials,
+    /// `/problems/forbidden` (403).
+    Forbidden,
+    /// `/problems/wrong-password` (403).
+    WrongPassword,
+    /// `/problems/cors-origin-not-allowed` (403).
+    CorsOriginNotAllowed,
+    /// `/problems/own-comment` (403).
+    OwnComment,
+    /// `/problems/thread-locked` (403).
+    ThreadLocked,
+    /// `/problems/banned` (403).
+    Banned,
+    /// `/problems/not-found` (404).
+    NotFound,
+    /// `/problems/method-not-allowed` (405).
+    MethodNotAllowed,
+    /// `/problems/conflict` (409).
+    Conflict,
+    /// `/problems/parent-not-live` (409).
+    ParentNotLive,
+    /// `/problems/comment-not-live` (409).
+    CommentNotLive,
+    /// `/problems/prediction-closed` (409).
+    PredictionClosed,
+    /// `/problems/prediction-has-forecasts` (409).
+    PredictionHasForecasts,
+    /// `/problems/prediction-hidden` (409).
+    PredictionHidden,
+    /// `/problems/too-many-pins` (409).
+    TooManyPins,
+    /// `/problems/already-reported` (409).
+    AlreadyReported,
+    /// `/problems/no-open-reports` (409).
+    NoOpenReports,
+    /// `/problems/not-banned` (409).
+    NotBanned,
+    /// `/problems/comment-not-removed` (409).
+    CommentNotRemoved,
+    /// `/problems/last-admin` (409).
+    LastAdmin,
+    /// `/problems/account-deleted` (409).
+    AccountDeleted,
+    /// `/problems/taken` (409).
+    Taken,
+    /// `/problems/payload-too-large` (413).
+    PayloadTooLarge,
+    /// `/problems/uri-too-long` (414).
+    UriTooLong,
+    /// `/problems/unsupported-media-type` (415).
+    UnsupportedMediaType,
+    /// `/problems/validation` (422).
+    Validation,
+    /// `/problems/rate-limited` (429).
+    RateLimited,
+    /// `/problems/headers-too-large` (431).
+    HeadersTooLarge,
+    /// `/problems/internal` (500).
+    Internal,
+    /// `/problems/unavailable` (503).
+    Unavailable,
+}
+
+impl ProblemKind {
+    /// Every kind, in the order the documents list them.
+    pub const ALL: [Self; 33] = [
+        Self::MalformedBody,
+        Self::Unauthenticated,
+        Self::InvalidCredentials,
+        Self::Forbidden,
+        Self::WrongPassword,
+        Self::CorsOriginNotAllowed,
+        Self::OwnComment,
+        Self::ThreadLocked,
+        Self::Banned,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::ParentNotLive,
+        Self::CommentNotLive,
+        Self::PredictionClosed,
+        Self::PredictionHasForecasts,
+        Self::PredictionHidden,
+        Self::TooManyPins,
+        Self::AlreadyReported,
+        Self::NoOpenReports,
+        Self::NotBanned,
+        Self::CommentNotRemoved,
+        Self::LastAdmin,
+        Self::AccountDeleted,
+        Self::Taken,
+        Self::PayloadTooLarge,
+        Self::UriTooLong,
+        Self::UnsupportedMediaType,
+        Self::Validation,
+        Self::RateLimited,
+        Self::HeadersTooLarge,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// The slug after `/problems/`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::MalformedBody => "malformed-body",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::Forbidden => "forbidden",
+            Self::WrongPassword => "wrong-password",
+            Self::CorsOriginNotAllowed => "cors-origin-not-allowed",
+            Self::OwnComment => "own-comment",
+            Self::ThreadLocked => "thread-locked",
+            Self::Banned => "banned",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::Conflict => "conflict",
+            Self::ParentNotLive => "parent-not-live",
+            Self::CommentNotLive => "comment-not-live",
+            Self::PredictionClosed => "prediction-closed",
+            Self::PredictionHasForecasts => "prediction-has-forecasts",
+            Self::PredictionHidden => "prediction-hidden",
+            Self::TooManyPins => "too-many-pins",
+            Self::AlreadyReported => "already-reported",
+            Self::NoOpenReports => "no-open-reports",
+            Self::NotBanned => "not-banned",
+            Self::CommentNotRemoved => "comment-not-removed",
+            Self::LastAdmin => "last-admin",
+            Self::AccountDeleted => "account-deleted",
+            Self::Taken => "taken",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::UriTooLong => "uri-too-long",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::Validation => "validation",
+            Self::RateLimited => "rate-limited",
+            Self::HeadersTooLarge => "headers-too-large",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status every problem of this kind answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::MalformedBody => 400,
+            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::Forbidden
+            | Self::WrongPassword
+            | Self::CorsOriginNotAllowed
+            | Self::OwnComment
+            | Self::ThreadLocked
+            | Self::Banned => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict
+            | Self::ParentNotLive
+            | Self::CommentNotLive
+            | Self::PredictionClosed
+            | Self::PredictionHasForecasts
+            | Self::PredictionHidden
+            | Self::TooManyPins
+            | Self::AlreadyReported
+            | Self::NoOpenReports
+            | Self::NotBanned
+            | Self::CommentNotRemoved
+            | Self::LastAdmin
+            | Self::AccountDeleted
+            | Self::Taken => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UriTooLong => 414,
+            Self::UnsupportedMediaType => 415,
+            Self::Validation => 422,
+            Self::RateLimited => 429,
+            Self::HeadersTooLarge => 431,
+            Self::Internal => 500,
+            Self::Unavailable => 503,
+        }
+    }
+}
 
 /// Every way a request can fail; each variant maps to one status and problem `type`.
 #[derive(Debug)]
@@ -159,8 +309,8 @@ pub enum ApiError {
     InvalidCredentials,
     /// 403: authenticated but not allowed.
     Forbidden {
-        /// Problem type slug, e.g. `forbidden`, `thread-locked`, `banned`.
-        kind: &'static str,
+        /// Problem type, e.g. `Forbidden`, `ThreadLocked`, `Banned`.
+        kind: ProblemKind,
         /// Explanation for this occurrence.
         detail: String,
         /// Optional sub-code such as `wrong_password`.
@@ -174,8 +324,8 @@ pub enum ApiError {
     MethodNotAllowed(Vec<Method>),
     /// 409: uniqueness or state conflict.
     Conflict {
-        /// Problem type slug, e.g. `conflict`, `taken`.
-        kind: &'static str,
+        /// Problem type, e.g. `Conflict`, `Taken`.
+        kind: ProblemKind,
         /// Explanation for this occurrence.
         detail: String,
         /// The conflicting fields, when fields are at fault.
@@ -200,7 +350,7 @@ impl ApiError {
     /// A plain 403 with the generic `forbidden` type.
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::Forbidden {
-            kind: "forbidden",
+            kind: ProblemKind::Forbidden,
             detail: detail.into(),
             code: None,
             extra: serde_json::Map::new(),
@@ -213,7 +363,7 @@ impl ApiError {
     }
 
     /// A 409 on a state conflict.
-    pub fn conflict(kind: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(kind: ProblemKind, detail: impl Into<String>) -> Self {
         Self::Conflict {
             kind,
             detail: detail.into(),
@@ -225,7 +375,7 @@ impl ApiError {
     pub fn taken(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Conflict {
-            kind: "taken",
+            kind: ProblemKind::Taken,
             detail: message.clone(),
             errors: vec![FieldError::new(field, "taken", message)],
         }
@@ -241,23 +391,25 @@ impl ApiError {
         Self::Internal(error.into())
     }
 
-    fn kind_and_title(&self) -> (&'static str, &'static str) {
+    /// The problem's kind (one per variant, or the one a 403/409 carries) and its title.
+    pub fn kind_and_title(&self) -> (ProblemKind, &'static str) {
+        use ProblemKind as K;
         match self {
-            Self::MalformedBody(_) => ("malformed-body", "Malformed request body"),
-            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
-            Self::UriTooLong => ("uri-too-long", "URI too long"),
-            Self::HeadersTooLarge => ("headers-too-large", "Request headers too large"),
-            Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
-            Self::Validation(_) => ("validation", "Invalid request"),
-            Self::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
-            Self::InvalidCredentials => ("invalid-credentials", "Invalid credentials"),
-            Self::Forbidden { kind, .. } => (kind, "Forbidden"),
-            Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
-            Self::Conflict { kind, .. } => (kind, "Conflict"),
-            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
-            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
-            Self::Internal(_) => ("internal", "Internal server error"),
+            Self::MalformedBody(_) => (K::MalformedBody, "Malformed request body"),
+            Self::UnsupportedMediaType => (K::UnsupportedMediaType, "Unsupported media type"),
+            Self::UriTooLong => (K::UriTooLong, "URI too long"),
+            Self::HeadersTooLarge => (K::HeadersTooLarge, "Request headers too large"),
+            Self::PayloadTooLarge { .. } => (K::PayloadTooLarge, "Request body too large"),
+            Self::Validation(_) => (K::Validation, "Invalid request"),
+            Self::Unauthenticated(_) => (K::Unauthenticated, "Authentication required"),
+            Self::InvalidCredentials => (K::InvalidCredentials, "Invalid credentials"),
+            Self::Forbidden { kind, .. } => (*kind, "Forbidden"),
+            Self::NotFound(_) => (K::NotFound, "Not found"),
+            Self::MethodNotAllowed(_) => (K::MethodNotAllowed, "Method not allowed"),
+            Self::Conflict { kind, .. } => (*kind, "Conflict"),
+            Self::RateLimited { .. } => (K::RateLimited, "Too many requests"),
+            Self::Unavailable(_) => (K::Unavailable, "Service unavailable"),
+            Self::Internal(_) => (K::Internal, "Internal server error"),
         }
     }
 
@@ -302,7 +454,7 @@ impl ApiError {
             _ => (Vec::new(), None, serde_json::Map::new()),
         };
         Problem {
-            kind: format!("/problems/{kind}"),
+            kind: format!("/problems/{}", kind.slug()),
             title: title.to_owned(),
             status: self.status_code().as_u16(),
             detail: self.detail(),
@@ -432,6 +584,20 @@ mod tests {
         assert_eq!(problem.kind, "/problems/validation");
         assert_eq!(problem.errors.len(), 2);
         assert!(problem.detail.contains("username, email"));
+    }
+
+    #[test]
+    fn every_problem_kind_is_listed_once_with_the_status_it_answers() {
+        let mut slugs: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.slug()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), ProblemKind::ALL.len());
+        for (i, kind) in ProblemKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "ALL lists {kind:?} in declaration order");
+        }
+        assert_eq!(ApiError::forbidden("x").problem().status, 403);
+        assert_eq!(ProblemKind::Banned.status(), 403);
+        assert_eq!(ProblemKind::Taken.status(), 409);
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub async fn cors(
             response
         } else {
             ApiError::Forbidden {
-                kind: "cors-origin-not-allowed",
+                kind: crate::error::ProblemKind::CorsOriginNotAllowed,
                 detail: "this origin may not call the API from a browser".to_owned(),
                 code: None,
                 extra: serde_json::Map::new(),

@@ -38,7 +38,7 @@ fn registration_conflict(username_taken: bool, email_taken: bool) -> Option<ApiE
         ));
     }
     (!errors.is_empty()).then(|| ApiError::Conflict {
-        kind: "taken",
+        kind: crate::error::ProblemKind::Taken,
         detail: "already registered".to_owned(),
         errors,
     })
