@@ -1,22 +1,24 @@
 //! Rules of comments that need no database: rendering a body within its cost bounds, and the
-//! problems a write in a locked thread answers.
+//! value of a vote. (The refusals of a locked thread and of states read under lock are
+//! `CommentError` variants, raised by the transactions in `write`.)
 
-use crate::error::{ApiError, FieldError};
+use crate::comments::error::CommentError;
+use crate::error::FieldError;
 
-/// A comment body rendered to HTML, or the 422 entry for one too costly to render.
+/// A comment body rendered to HTML, or the 422 entry for one too costly to render: rendering
+/// is bounded so that a crafted body cannot stall a worker.
 pub fn render_body(text: &str) -> Result<String, FieldError> {
     crate::articles::markdown::render(text).map_err(|refusal| refusal.field_error("body"))
 }
 
-/// The 403 for writing in a locked thread (its problem type names the lock).
-pub fn thread_locked(reason: Option<String>) -> ApiError {
-    let mut extra = serde_json::Map::new();
-    extra.insert("lock_reason".to_owned(), serde_json::Value::from(reason));
-    ApiError::Forbidden {
-        kind: crate::error::ProblemKind::ThreadLocked,
-        detail: "this thread is locked: no new comments, replies or edits".to_owned(),
-        code: None,
-        extra,
+/// A vote's value as stored: 1 up, -1 down, 0 clears; anything else is refused before the
+/// database sees it.
+pub fn vote_value(value: i64) -> Result<i16, CommentError> {
+    match value {
+        -1 => Ok(-1),
+        0 => Ok(0),
+        1 => Ok(1),
+        _ => Err(CommentError::VoteOutOfRange),
     }
 }
 
@@ -35,13 +37,11 @@ mod tests {
     }
 
     #[test]
-    fn a_locked_thread_problem_carries_its_reason() {
-        match thread_locked(Some("heated".into())) {
-            ApiError::Forbidden { kind, extra, .. } => {
-                assert_eq!(kind, crate::error::ProblemKind::ThreadLocked);
-                assert_eq!(extra["lock_reason"], "heated");
-            }
-            other => panic!("expected a 403, got {other:?}"),
-        }
+    fn votes_are_up_down_or_clear() {
+        assert_eq!(vote_value(1).ok(), Some(1));
+        assert_eq!(vote_value(0).ok(), Some(0));
+        assert_eq!(vote_value(-1).ok(), Some(-1));
+        assert!(matches!(vote_value(2), Err(CommentError::VoteOutOfRange)));
+        assert!(matches!(vote_value(-5), Err(CommentError::VoteOutOfRange)));
     }
 }

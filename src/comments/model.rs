@@ -6,6 +6,7 @@ use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::comments::state::CommentState;
 use crate::predictions::model::{
     AuthorTrackRecord, NewPredictionRequest, PredictionCols, PredictionEditRequest, PredictionView,
 };
@@ -46,9 +47,9 @@ pub struct CommentRow {
     /// Rendered HTML.
     #[diesel(sql_type = Text)]
     pub body_html: String,
-    /// visible, deleted or removed.
+    /// Live, deleted or removed.
     #[diesel(sql_type = Text)]
-    pub state: String,
+    pub state: CommentState,
     /// Creation time.
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
@@ -113,7 +114,7 @@ impl CommentRow {
 
     /// Neither deleted nor removed.
     pub fn is_live(&self) -> bool {
-        self.state == "visible"
+        self.state.is_live()
     }
 }
 
@@ -219,7 +220,7 @@ pub struct CommentView {
 impl CommentView {
     /// The wire form of a row, without replies; hides what a placeholder must not show.
     pub fn from_row(row: CommentRow, ctx: &ViewContext) -> Self {
-        let removed = row.state == "removed";
+        let removed = row.state == CommentState::Removed;
         // Removed text stays readable by moderators and by its author; deleted text by nobody.
         let privileged = ctx.moderator || ctx.viewer == Some(row.author_id);
         let live = row.is_live() || (removed && privileged);
@@ -252,8 +253,8 @@ impl CommentView {
             depth: row.depth,
             reply_count: row.reply_count,
             descendant_count: row.descendant_count,
-            deleted: row.state == "deleted",
-            removed: row.state == "removed",
+            deleted: row.state == CommentState::Deleted,
+            removed,
             replies: Vec::new(),
             more_replies,
             upvotes: row.upvotes,

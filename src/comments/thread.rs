@@ -121,7 +121,7 @@ mod tests {
             author_display_name: None,
             body: format!("comment {id}"),
             body_html: format!("<p>comment {id}</p>\n"),
-            state: "visible".to_owned(),
+            state: crate::comments::state::CommentState::Visible,
             created_at: epoch(),
             edited_at: None,
             reply_count: listed,

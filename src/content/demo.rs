@@ -271,7 +271,7 @@ pub async fn seed_demo(
         };
         let id = create_comment(conn, new, None)
             .await
-            .map_err(|e| anyhow::anyhow!("seeding a demo comment: {e}"))?;
+            .map_err(|e| anyhow::Error::new(e).context("seeding a demo comment"))?;
         comment_ids.push(id);
     }
     seed_predictions(conn, article.id, &user_ids, now).await?;

@@ -4,6 +4,7 @@
 
 use super::{ApiError, FieldError};
 use crate::articles::error::ArticleError;
+use crate::comments::error::CommentError;
 use crate::moderation::error::ModerationError;
 
 /// A statement that failed at a named step: what the database error means for the client
@@ -92,6 +93,59 @@ impl From<ArticleError> for ApiError {
             E::NotFound(slug) => Self::not_found(format!("article {slug}")),
             E::SlugTaken => Self::taken("slug", detail),
             E::NoFreeSlug => Self::conflict(crate::error::ProblemKind::Taken, detail),
+            E::Query { step, source } => failed_step(step, source),
+            E::Database(source) => source.into(),
+            E::Pool(source) => source.into(),
+            E::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+// comments
+
+impl From<CommentError> for ApiError {
+    fn from(error: CommentError) -> Self {
+        use CommentError as E;
+        let detail = error.to_string();
+        let field = |field: &str, code: &str| Self::invalid(field, code, detail.clone());
+        match error {
+            E::Invalid(errors) => Self::Validation(errors),
+            E::InvalidCursor => field("cursor", "invalid_cursor"),
+            E::NothingToChange => field("body", "required"),
+            E::ParentNotFound => field("parent_id", "not_found"),
+            E::PredictionNotAllowed => field("prediction", "not_allowed"),
+            E::VoteOutOfRange => field("value", "out_of_range"),
+            E::NotFound(id) => Self::not_found(format!("comment {id}")),
+            E::ArticleNotFound(slug) => Self::not_found(format!("article {slug}")),
+            E::UserNotFound(username) => Self::not_found(format!("user {username}")),
+            E::NotAuthorOfEdit | E::NotAuthorOfDelete | E::HistoryNotAllowed => {
+                Self::forbidden(detail)
+            }
+            E::OwnComment => Self::Forbidden {
+                kind: crate::error::ProblemKind::OwnComment,
+                detail,
+                code: None,
+                extra: serde_json::Map::new(),
+            },
+            E::ThreadLocked { reason } => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("lock_reason".to_owned(), serde_json::Value::from(reason));
+                Self::Forbidden {
+                    kind: crate::error::ProblemKind::ThreadLocked,
+                    detail,
+                    code: None,
+                    extra,
+                }
+            }
+            E::Banned(ban) => ban.problem(),
+            E::ParentNotLive => Self::conflict(crate::error::ProblemKind::ParentNotLive, detail),
+            E::NotLive => Self::conflict(crate::error::ProblemKind::CommentNotLive, detail),
+            E::PredictionClosed => {
+                Self::conflict(crate::error::ProblemKind::PredictionClosed, detail)
+            }
+            E::PredictionHasForecasts => {
+                Self::conflict(crate::error::ProblemKind::PredictionHasForecasts, detail)
+            }
             E::Query { step, source } => failed_step(step, source),
             E::Database(source) => source.into(),
             E::Pool(source) => source.into(),

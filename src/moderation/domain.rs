@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::role::Role;
 use crate::auth::AuthUser;
+use crate::comments::state::CommentState;
 use crate::error::FieldError;
 use crate::moderation::error::ModerationError;
 use crate::text::{optional_text, required_text};
@@ -92,21 +93,15 @@ pub fn pin_fits(others: i64) -> Result<(), ModerationError> {
     }
 }
 
-/// The stored state of a live comment (the comments feature owns the column; moderation only
-/// asks whether a state is live or removed, here).
-const LIVE: &str = "visible";
-
-/// The stored state of a comment a moderator removed.
-const REMOVED: &str = "removed";
-
-/// Whether a comment state read under lock is live (visible).
-pub fn is_live(state: Option<&str>) -> bool {
-    state == Some(LIVE)
+/// Whether a comment state read under lock is live (visible). The comments feature owns the
+/// state; moderation only asks whether it is live or removed, here.
+pub fn is_live(state: Option<CommentState>) -> bool {
+    state.is_some_and(CommentState::is_live)
 }
 
 /// Whether a comment state read under lock is removed by a moderator.
-pub fn is_removed(state: Option<&str>) -> bool {
-    state == Some(REMOVED)
+pub fn is_removed(state: Option<CommentState>) -> bool {
+    state == Some(CommentState::Removed)
 }
 
 #[cfg(test)]
@@ -231,9 +226,9 @@ mod tests {
 
     #[test]
     fn comment_states_are_read_in_one_place() {
-        assert!(is_live(Some("visible")));
-        assert!(!is_live(Some("removed")) && !is_live(None));
-        assert!(is_removed(Some("removed")));
-        assert!(!is_removed(Some("deleted")));
+        assert!(is_live(Some(CommentState::Visible)));
+        assert!(!is_live(Some(CommentState::Removed)) && !is_live(None));
+        assert!(is_removed(Some(CommentState::Removed)));
+        assert!(!is_removed(Some(CommentState::Deleted)));
     }
 }

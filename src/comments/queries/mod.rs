@@ -1,17 +1,27 @@
 //! Comment writes. Counters (reply_count, descendant_count, the article's comment_count)
 //! change in the same transaction as the write, taking row locks in one order: the comment's
-//! ancestors and itself in ascending id (`lock_chain`), then the article.
+//! ancestors and itself in ascending id (`lock_chain`), then the article. Diesel DSL where it
+//! expresses the statement, otherwise a `.sql` file beside this one; the thread reads are in
+//! `reads`, the votes' statements in `votes`.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::comments::state::CommentState;
 use crate::db::schema::{articles, comment_edits, comments};
 
 pub mod reads;
+pub mod votes;
 
-/// What a write needs to know about an existing comment.
+pub use crate::predictions::queries::Terms;
+
+const LOCK_CHAIN: &str = include_str!("lock_chain.sql");
+const COUNT_IN_ANCESTORS: &str = include_str!("count_in_ancestors.sql");
+
+/// What a write needs to know about an existing comment: who wrote it where, its chain of
+/// ancestors (the rows a write locks), the text the edit history keeps, the thread's lock.
 #[derive(Debug, Clone, Queryable)]
 pub struct CommentForWrite {
     /// Id.
@@ -20,8 +30,8 @@ pub struct CommentForWrite {
     pub article_id: i64,
     /// Author.
     pub author_id: i64,
-    /// visible, deleted or removed.
-    pub state: String,
+    /// Live, deleted or removed (as read without a lock: `lock_chain` reads it again).
+    pub state: CommentState,
     /// Ancestor ids, root first.
     pub path: Vec<Option<i64>>,
     /// Current body.
@@ -48,7 +58,8 @@ impl CommentForWrite {
     }
 }
 
-/// A comment of a live article.
+/// A comment of a live article, without locking (writes lock its chain next).
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = id))]
 pub async fn find_for_write(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -73,23 +84,26 @@ pub async fn find_for_write(
         .optional()
 }
 
+/// A comment's state read under its row lock.
 #[derive(QueryableByName)]
 struct LockedState {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    state: String,
+    state: CommentState,
 }
 
 /// Locks these comments in ascending id order (the documented lock order) and returns the
-/// state of the last one in the list (read under the lock).
-pub async fn lock_chain(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Option<String>> {
-    let rows: Vec<LockedState> = diesel::sql_query(
-        "SELECT id, state FROM comments WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-    )
-    .bind::<Array<BigInt>, _>(ids)
-    .load(conn)
-    .await?;
+/// state of the last one in the list (read under the lock), `None` if it does not exist.
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = ids.last()))]
+pub async fn lock_chain(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Option<CommentState>> {
+    let rows: Vec<LockedState> = diesel::sql_query(LOCK_CHAIN)
+        .bind::<Array<BigInt>, _>(ids)
+        .load(conn)
+        .await?;
     let last = ids.last().copied();
     Ok(rows
         .into_iter()
@@ -97,7 +111,8 @@ pub async fn lock_chain(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResul
         .map(|r| r.state))
 }
 
-/// A new comment.
+/// A new comment, as the create transaction inserts it (`path` and `depth` filled in from the
+/// parent under lock).
 #[derive(Debug, Insertable)]
 #[diesel(table_name = comments)]
 pub struct NewComment<'a> {
@@ -122,6 +137,7 @@ pub struct NewComment<'a> {
 }
 
 /// Inserts a comment and returns its id.
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = comment.article_id))]
 pub async fn insert(conn: &mut AsyncPgConnection, comment: NewComment<'_>) -> QueryResult<i64> {
     diesel::insert_into(comments::table)
         .values(comment)
@@ -131,6 +147,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, comment: NewComment<'_>) -> Qu
 }
 
 /// Adds `delta` live descendants to every ancestor and `delta` live replies to the parent.
+#[tracing::instrument(level = "debug", skip_all, fields(parent_id = ancestors.last(), delta))]
 pub async fn count_in_ancestors(
     conn: &mut AsyncPgConnection,
     ancestors: &[i64],
@@ -139,20 +156,17 @@ pub async fn count_in_ancestors(
     let Some(parent) = ancestors.last().copied() else {
         return Ok(());
     };
-    diesel::sql_query(
-        "UPDATE comments SET descendant_count = descendant_count + $2, \
-         reply_count = reply_count + CASE WHEN id = $3 THEN $2 ELSE 0 END \
-         WHERE id = ANY($1)",
-    )
-    .bind::<Array<BigInt>, _>(ancestors)
-    .bind::<Integer, _>(delta)
-    .bind::<BigInt, _>(parent)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    diesel::sql_query(COUNT_IN_ANCESTORS)
+        .bind::<Array<BigInt>, _>(ancestors)
+        .bind::<Integer, _>(delta)
+        .bind::<BigInt, _>(parent)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Adds `delta` live comments to an article.
+#[tracing::instrument(level = "debug", skip_all, fields(article_id, delta))]
 pub async fn count_in_article(
     conn: &mut AsyncPgConnection,
     article_id: i64,
@@ -165,6 +179,7 @@ pub async fn count_in_article(
 
 /// Adds `delta` live comments and answers the article's lock state, read under the row lock
 /// the update takes (so a comment cannot slip in after a thread lock commits).
+#[tracing::instrument(level = "debug", skip_all, fields(article_id, delta))]
 pub async fn count_in_locked_article(
     conn: &mut AsyncPgConnection,
     article_id: i64,
@@ -181,13 +196,14 @@ pub async fn count_in_locked_article(
 /// whole edit history are gone from the database, not only from responses (the author's
 /// deletion outranks a moderator's removal). Counters are the caller's business: they differ
 /// for a live and a removed comment.
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = id))]
 pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
     diesel::delete(comment_edits::table.filter(comment_edits::comment_id.eq(id)))
         .execute(conn)
         .await?;
     diesel::update(comments::table.find(id))
         .set((
-            comments::state.eq("deleted"),
+            comments::state.eq(CommentState::Deleted),
             comments::body.eq(""),
             comments::body_html.eq(""),
             comments::pinned_at.eq(None::<DateTime<Utc>>),
@@ -197,11 +213,9 @@ pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// A prediction's terms: claim, criteria, deadline.
-pub type Terms = (String, Option<String>, DateTime<Utc>);
-
 /// Keeps the current text (and the prediction's current terms, if any) in the history, then
 /// writes the new text.
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id))]
 pub async fn record_edit(
     conn: &mut AsyncPgConnection,
     comment: &CommentForWrite,
@@ -217,9 +231,9 @@ pub async fn record_edit(
             comment_edits::body.eq(&comment.body),
             comment_edits::written_at.eq(comment.edited_at.unwrap_or(comment.created_at)),
             comment_edits::replaced_at.eq(now),
-            comment_edits::claim.eq(previous_terms.map(|t| t.0.clone())),
-            comment_edits::criteria.eq(previous_terms.and_then(|t| t.1.clone())),
-            comment_edits::resolves_at.eq(previous_terms.map(|t| t.2)),
+            comment_edits::claim.eq(previous_terms.map(|t| t.claim.as_str())),
+            comment_edits::criteria.eq(previous_terms.and_then(|t| t.criteria.as_deref())),
+            comment_edits::resolves_at.eq(previous_terms.map(|t| t.resolves_at)),
         ))
         .execute(conn)
         .await?;
@@ -234,29 +248,33 @@ pub async fn record_edit(
         .map(|_| ())
 }
 
-/// One stored earlier version: body, written_at, replaced_at, claim, criteria, resolves_at.
-pub type EditRow = (
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<String>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-);
+/// One stored earlier version of a comment: its text and, for a prediction, the terms it had,
+/// with the time span the version was current.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comment_edits)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct EditRow {
+    /// The Markdown of that version.
+    pub body: String,
+    /// When that version was written.
+    pub written_at: DateTime<Utc>,
+    /// When an edit replaced it.
+    pub replaced_at: DateTime<Utc>,
+    /// The prediction's claim then, if the comment carries one.
+    pub claim: Option<String>,
+    /// The prediction's criteria then.
+    pub criteria: Option<String>,
+    /// The prediction's deadline then.
+    pub resolves_at: Option<DateTime<Utc>>,
+}
 
 /// The edit history of a comment, oldest first.
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id))]
 pub async fn edits(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<Vec<EditRow>> {
     comment_edits::table
         .filter(comment_edits::comment_id.eq(comment_id))
         .order(comment_edits::id.asc())
-        .select((
-            comment_edits::body,
-            comment_edits::written_at,
-            comment_edits::replaced_at,
-            comment_edits::claim,
-            comment_edits::criteria,
-            comment_edits::resolves_at,
-        ))
+        .select(EditRow::as_select())
         .load(conn)
         .await
 }

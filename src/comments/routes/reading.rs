@@ -1,21 +1,17 @@
-//! Reading threads: the tree, the flat view, one comment, replies, edit history, a user's comments.
+//! Reading threads: the tree, the flat view, one comment, replies, edit history, a user's
+//! comments. Each handler extracts, calls `comments::service::reading` and answers.
 
 use actix_web::{get, web};
 
-use crate::accounts;
-use crate::articles::queries::find_live_id;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
-use crate::comments::queries::{self, reads};
-use crate::comments::sort::Sort;
-use crate::comments::thread::{self, Scope};
-use crate::error::{ApiError, FieldErrors};
+use crate::comments::params::{FlatQuery, HistoryQuery, TreeQuery};
+use crate::comments::service::reading;
+use crate::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
-use crate::pagination::{self, Page};
+use crate::pagination::Page;
 use crate::startup::AppState;
-
-use super::*;
 
 /// A page of an article's thread: top-level comments with nested replies.
 #[utoipa::path(
@@ -40,34 +36,16 @@ use super::*;
     )
 )]
 #[get("/articles/{slug}/comments")]
+#[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn article_thread(
     state: web::Data<AppState>,
     reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    // Parameters first: a bad query is a 422 before an unknown article is a 404.
-    let list = format!("tree:{slug}");
-    let request = parse_tree_query(query, &list)?;
-    let after = keyset(request.sort, request.cursor)?;
-    let mut conn = state.pool.get().await?;
-    let article_id = find_live_id(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| article_not_found(&slug))?
-        .id;
-    let page = thread::tree_page(
-        &mut conn,
-        Scope::Article(article_id),
-        request.sort,
-        request.shape,
-        after,
-        &ViewContext::of(reader.0.as_ref(), state.clock.now()),
-    )
-    .await?;
-    Ok(web::Json(Page {
-        next_cursor: next_cursor(&list, request.sort, page.next_after.as_ref()),
-        items: page.items,
-    }))
+    let now = state.clock.now();
+    let page = reading::article_thread(&state.pool, &slug, &query, reader.0.as_ref(), now).await?;
+    Ok(web::Json(page))
 }
 
 /// Every listed comment of an article in one flat list (no nesting), for live feeds and
@@ -82,32 +60,16 @@ pub async fn article_thread(
     )
 )]
 #[get("/articles/{slug}/comments/flat")]
+#[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn article_flat(
     state: web::Data<AppState>,
     reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<FlatQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let sort = query.sort.unwrap_or(Sort::New);
-    let list = format!("flat:{slug}");
-    let (limit, cursor) = pagination::page_request(
-        FieldErrors::new(),
-        query.limit,
-        query.cursor.as_deref(),
-        &list,
-        sort.as_str(),
-    )?;
-    let after = keyset(sort, cursor)?;
-    let mut conn = state.pool.get().await?;
-    let article_id = find_live_id(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| article_not_found(&slug))?
-        .id;
-    let rows = reads::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
-    let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
-    Ok(web::Json(page_of(rows, limit, &list, sort, |row| {
-        CommentView::from_row(row, &ctx)
-    })))
+    let now = state.clock.now();
+    let page = reading::article_flat(&state.pool, &slug, &query, reader.0.as_ref(), now).await?;
+    Ok(web::Json(page))
 }
 
 /// One comment (a deleted one answers as its placeholder).
@@ -121,12 +83,15 @@ pub async fn article_flat(
     )
 )]
 #[get("/comments/{id}")]
+#[tracing::instrument(skip_all, fields(comment_id = *id))]
 pub async fn get_comment(
     state: web::Data<AppState>,
     reader: MaybeUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentView>, ApiError> {
-    Ok(web::Json(load_view(&state, *id, reader.0.as_ref()).await?))
+    let now = state.clock.now();
+    let view = reading::comment(&state.pool, *id, reader.0.as_ref(), now).await?;
+    Ok(web::Json(view))
 }
 
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
@@ -140,33 +105,16 @@ pub async fn get_comment(
     )
 )]
 #[get("/comments/{id}/replies")]
+#[tracing::instrument(skip_all, fields(comment_id = *id))]
 pub async fn comment_replies(
     state: web::Data<AppState>,
     reader: MaybeUser,
     id: web::Path<i64>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let id = *id;
-    let list = format!("replies:{id}");
-    let request = parse_tree_query(query, &list)?;
-    let after = keyset(request.sort, request.cursor)?;
-    let mut conn = state.pool.get().await?;
-    reads::find_comment(&mut conn, id, None)
-        .await?
-        .ok_or_else(|| comment_not_found(id))?;
-    let page = thread::tree_page(
-        &mut conn,
-        Scope::Replies(id),
-        request.sort,
-        request.shape,
-        after,
-        &ViewContext::of(reader.0.as_ref(), state.clock.now()),
-    )
-    .await?;
-    Ok(web::Json(Page {
-        next_cursor: next_cursor(&list, request.sort, page.next_after.as_ref()),
-        items: page.items,
-    }))
+    let now = state.clock.now();
+    let page = reading::replies(&state.pool, *id, &query, reader.0.as_ref(), now).await?;
+    Ok(web::Json(page))
 }
 
 /// A comment's earlier versions, oldest first (its author, moderators and admins).
@@ -180,36 +128,15 @@ pub async fn comment_replies(
     )
 )]
 #[get("/comments/{id}/edits")]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
 pub async fn comment_edits(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentEdits>, ApiError> {
-    let id = *id;
-    let mut conn = state.pool.get().await?;
-    let comment = queries::find_for_write(&mut conn, id)
-        .await?
-        .ok_or_else(|| comment_not_found(id))?;
-    if comment.author_id != user.id && !user.role.is_moderator() {
-        return Err(ApiError::forbidden(
-            "only the author and moderators may read the edit history",
-        ));
-    }
-    let items = queries::edits(&mut conn, id)
-        .await?
-        .into_iter()
-        .map(
-            |(body, written_at, replaced_at, claim, criteria, resolves_at)| CommentEdit {
-                body,
-                claim,
-                criteria,
-                resolves_at,
-                written_at,
-                replaced_at,
-            },
-        )
-        .collect();
-    Ok(web::Json(CommentEdits { items }))
+    Ok(web::Json(
+        reading::edit_history(&state.pool, *id, &user).await?,
+    ))
 }
 
 /// A user's comments, newest first, each with its article (deleted and removed ones left out).
@@ -223,35 +150,15 @@ pub async fn comment_edits(
     )
 )]
 #[get("/users/{username}/comments")]
+#[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn user_comments(
     state: web::Data<AppState>,
     reader: MaybeUser,
     username: web::Path<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<web::Json<Page<UserCommentView>>, ApiError> {
-    let list = format!("user:{}", username.to_lowercase());
-    let (limit, cursor) = pagination::page_request(
-        FieldErrors::new(),
-        query.limit,
-        query.cursor.as_deref(),
-        &list,
-        "new",
-    )?;
-    let after = keyset(Sort::New, cursor)?;
-    let mut conn = state.pool.get().await?;
-    let user = accounts::queries::find_by_username(&mut conn, &username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    let rows = reads::user_comments(&mut conn, user.id, limit + 1, after, reader.id()).await?;
-    let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
-    Ok(web::Json(page_of(rows, limit, &list, Sort::New, |row| {
-        let article = ArticleRef {
-            slug: row.article_slug.clone(),
-            title: row.article_title.clone(),
-        };
-        UserCommentView {
-            comment: CommentView::from_row(row, &ctx),
-            article,
-        }
-    })))
+    let now = state.clock.now();
+    let page =
+        reading::user_comments(&state.pool, &username, &query, reader.0.as_ref(), now).await?;
+    Ok(web::Json(page))
 }

@@ -1,20 +1,15 @@
-//! Writing comments: create, edit, delete (the transactions are in `comments::write`).
+//! Writing comments: create, edit, delete. Handlers check the caller (ban, rate limits),
+//! call `comments::service::writing` and answer with the comment as its author now sees it.
 
 use actix_web::{delete, patch, post, web, HttpResponse};
 
-use crate::articles::queries::find_live_id;
 use crate::auth::AuthUser;
-use crate::comments::domain;
 use crate::comments::model::*;
-use crate::comments::queries::NewComment;
-use crate::comments::write;
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::comments::service::{reading, writing};
+use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
 use crate::startup::AppState;
-use crate::text::required_text;
-
-use super::*;
 
 /// What a comment write is charged to: new comments and edits have buckets of their own,
 /// under the same rules.
@@ -63,6 +58,7 @@ fn limit_comments(state: &AppState, user: &AuthUser, write: CommentWrite) -> Res
     )
 )]
 #[post("/articles/{slug}/comments")]
+#[tracing::instrument(skip_all, fields(slug = %slug, user_id = user.id))]
 pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -72,49 +68,10 @@ pub async fn create_comment(
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Create)?;
     let body = body.into_inner()?;
-    let mut errors = FieldErrors::new();
-    let text = errors.check(required_text(&body.body, "body", 1, COMMENT_MAX, false));
-    let html = text
-        .as_deref()
-        .and_then(|text| errors.check(domain::render_body(text)));
-    let now = state.clock.now();
-    let prediction = body
-        .prediction
-        .as_ref()
-        .map(|p| crate::predictions::domain::parse_new(p, now, &mut errors));
-    let mut conn = state.pool.get().await?;
-    let found = find_live_id(&mut conn, &slug).await?;
-    let article = found.as_ref().map(|a| a.id);
-    if let (Some(article_id), Some(parent_id)) = (article, body.parent_id) {
-        // Checked again under lock when inserting; checked here so one 422 names every field.
-        if !write::parent_in_article(&mut conn, article_id, parent_id).await? {
-            errors.push(write::parent_not_found());
-        }
-    }
-    errors.finish()?;
-    let (article_id, Some(text), Some(html)) =
-        (article.ok_or_else(|| article_not_found(&slug))?, text, html)
-    else {
-        return Err(missing());
-    };
-    if let Some(locked) = found.as_ref().filter(|a| a.locked) {
-        return Err(domain::thread_locked(locked.lock_reason.clone()));
-    }
-    let new = NewComment {
-        article_id,
-        parent_id: body.parent_id,
-        path: Vec::new(),
-        depth: 0,
-        author_id: user.id,
-        body: &text,
-        body_html: &html,
-        created_at: now,
-        rank_hot: crate::comments::ranking::hot(0, now, now),
-    };
-    let id = write::create_comment(&mut conn, new, prediction.flatten()).await?;
+    let id = writing::post(&state.pool, user.id, &slug, &body, state.clock.now()).await?;
     state.metrics.count(crate::metrics::Event::Comment);
-    drop(conn);
-    Ok(HttpResponse::Created().json(load_view(&state, id, Some(&user)).await?))
+    let view = reading::comment(&state.pool, id, Some(&user), state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// Edit a comment (its author only); the previous text goes into the edit history.
@@ -130,6 +87,7 @@ pub async fn create_comment(
     )
 )]
 #[patch("/comments/{id}")]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
 pub async fn update_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -139,33 +97,9 @@ pub async fn update_comment(
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
-    let id = *id;
-    if body.body.is_none() && body.prediction.is_none() {
-        return Err(ApiError::invalid(
-            "body",
-            "required",
-            "give at least one field to change",
-        ));
-    }
-    let now = state.clock.now();
-    let mut errors = FieldErrors::new();
-    let text = body
-        .body
-        .as_deref()
-        .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
-    let new_html = text
-        .as_deref()
-        .and_then(|text| errors.check(domain::render_body(text)));
-    let edit = body
-        .prediction
-        .as_ref()
-        .map(|p| crate::predictions::domain::parse_edit(p, now, &mut errors));
-    errors.finish()?;
-    let new_text = text.zip(new_html);
-    let mut conn = state.pool.get().await?;
-    write::edit_comment(&mut conn, id, user.id, new_text, edit, now).await?;
-    drop(conn);
-    Ok(web::Json(load_view(&state, id, Some(&user)).await?))
+    writing::edit(&state.pool, user.id, *id, &body, state.clock.now()).await?;
+    let view = reading::comment(&state.pool, *id, Some(&user), state.clock.now()).await?;
+    Ok(web::Json(view))
 }
 
 /// Delete an own comment (also one a moderator removed). Its text and edit history are erased
@@ -181,13 +115,12 @@ pub async fn update_comment(
     )
 )]
 #[delete("/comments/{id}")]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
 pub async fn delete_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = *id;
-    let mut conn = state.pool.get().await?;
-    write::delete_comment(&mut conn, id, user.id).await?;
+    writing::delete(&state.pool, user.id, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

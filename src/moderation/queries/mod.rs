@@ -14,6 +14,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::role::{stored_role, Role};
 use crate::comments::queries::{self as comments, CommentForWrite};
+use crate::comments::state::CommentState;
 use crate::db::schema::{comments as comments_table, users};
 
 pub use bans::{hold_against_bans, BanColumns};
@@ -39,7 +40,7 @@ pub async fn remove(
 ) -> QueryResult<()> {
     diesel::update(comments_table::table.find(comment.id))
         .set((
-            comments_table::state.eq("removed"),
+            comments_table::state.eq(CommentState::Removed),
             comments_table::removal_reason.eq(reason),
             comments_table::removed_at.eq(now),
             comments_table::pinned_at.eq(None::<DateTime<Utc>>),
@@ -55,7 +56,7 @@ pub async fn remove(
 pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) -> QueryResult<()> {
     diesel::update(comments_table::table.find(comment.id))
         .set((
-            comments_table::state.eq("visible"),
+            comments_table::state.eq(CommentState::Visible),
             comments_table::removal_reason.eq(None::<String>),
             comments_table::removed_at.eq(None::<DateTime<Utc>>),
         ))
@@ -68,7 +69,10 @@ pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) ->
 /// The state of a comment as this transaction sees it (read again after its chain is locked,
 /// when a ban removes many comments).
 #[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
-pub async fn comment_state(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<String> {
+pub async fn comment_state(
+    conn: &mut AsyncPgConnection,
+    comment_id: i64,
+) -> QueryResult<CommentState> {
     comments_table::table
         .find(comment_id)
         .select(comments_table::state)
@@ -84,7 +88,7 @@ pub async fn live_comment_ids(
 ) -> QueryResult<Vec<i64>> {
     comments_table::table
         .filter(comments_table::author_id.eq(author_id))
-        .filter(comments_table::state.eq("visible"))
+        .filter(comments_table::state.eq(CommentState::Visible))
         .order(comments_table::id.asc())
         .select(comments_table::id)
         .load(conn)

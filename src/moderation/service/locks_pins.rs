@@ -111,7 +111,7 @@ async fn lock_for_pin(
     if !pinned {
         return Ok(());
     }
-    if !domain::is_live(current.as_deref()) {
+    if !domain::is_live(current) {
         return Err(ModerationError::PinTargetNotLive);
     }
     let others = queries::other_pins(conn, article_id, id)

@@ -82,7 +82,7 @@ async fn remove_if_live(
     let state = comments::lock_chain(conn, &comment.chain())
         .await
         .map_err(ModerationError::at("locking the comment chain"))?;
-    if !domain::is_live(state.as_deref()) {
+    if !domain::is_live(state) {
         return Ok(false);
     }
     queries::remove(conn, comment, reason, now)

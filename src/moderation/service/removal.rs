@@ -61,7 +61,7 @@ pub async fn restore_comment(
         let current = comments::lock_chain(conn, &comment.chain())
             .await
             .map_err(ModerationError::at("locking the comment chain"))?;
-        if !domain::is_removed(current.as_deref()) {
+        if !domain::is_removed(current) {
             return Err(ModerationError::CommentNotRemoved);
         }
         queries::restore(conn, &comment)
@@ -102,7 +102,7 @@ pub async fn remove_all(
         let state = queries::comment_state(conn, comment.id)
             .await
             .map_err(ModerationError::at("reading a comment's state under lock"))?;
-        if domain::is_live(Some(&state)) {
+        if domain::is_live(Some(state)) {
             queries::remove(conn, comment, reason, now)
                 .await
                 .map_err(ModerationError::at("removing one of the user's comments"))?;

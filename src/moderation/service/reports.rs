@@ -38,7 +38,7 @@ pub async fn file_report(
     let report_id = conn
         .transaction(async |conn| {
             let comment = find_comment_for_write(conn, id).await?;
-            if !domain::is_live(Some(&comment.state)) {
+            if !domain::is_live(Some(comment.state)) {
                 return Err(ModerationError::CommentNotLive);
             }
             let report = NewReport {

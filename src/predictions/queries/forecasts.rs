@@ -206,20 +206,26 @@ pub async fn record_forecast(
         .map(|_| ())
 }
 
-/// The current claim, criteria and deadline (for the edit history). Still a tuple: the
-/// comments feature's `record_edit` takes the terms in this shape.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
-pub async fn current_terms(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> QueryResult<(String, Option<String>, DateTime<Utc>)> {
+/// A prediction's terms as they stand: what an edit may change, and what the comment's edit
+/// history keeps of the version it replaces.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = predictions)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Terms {
+    /// The claim.
+    pub claim: String,
+    /// How it will be judged, if the author said.
+    pub criteria: Option<String>,
+    /// The deadline.
+    pub resolves_at: DateTime<Utc>,
+}
+
+/// The current claim, criteria and deadline (for an edit of the terms and the edit history).
+#[tracing::instrument(level = "debug", skip_all, fields(prediction_id = id))]
+pub async fn current_terms(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Terms> {
     predictions::table
         .find(id)
-        .select((
-            predictions::claim,
-            predictions::criteria,
-            predictions::resolves_at,
-        ))
+        .select(Terms::as_select())
         .first(conn)
         .await
 }

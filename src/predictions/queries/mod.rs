@@ -11,7 +11,7 @@ mod scores;
 
 pub use forecasts::{
     current_terms, insert, lock, lock_for_comment, record_forecast, update_terms, LockedPrediction,
-    NewPrediction,
+    NewPrediction, Terms,
 };
 pub use leaderboard::{page as leaderboard_page, BoardAfter, BoardRow, BoardScope};
 pub use list::{page as list_page, ListAfter, ListFilter, ListRow};

@@ -1,0 +1,118 @@
+//! Posting, editing and deleting comments: the request's fields checked together (one 422
+//! names every bad field), the article and the parent looked up, then one transaction of
+//! `comments::write`.
+
+use chrono::{DateTime, Utc};
+
+use crate::articles::queries::find_live_id;
+use crate::comments::domain;
+use crate::comments::error::CommentError;
+use crate::comments::model::{CreateCommentRequest, UpdateCommentRequest, COMMENT_MAX};
+use crate::comments::queries::NewComment;
+use crate::comments::write::{self, NewText};
+use crate::db::DbPool;
+use crate::error::{FieldError, FieldErrors};
+use crate::text::required_text;
+
+/// The 422 entry for a `parent_id` that names no comment of this article.
+fn parent_not_found() -> FieldError {
+    FieldError::new(
+        "parent_id",
+        "not_found",
+        "no such comment under this article",
+    )
+}
+
+/// Posts a comment or a reply under the article `slug` and returns its id. The order of the
+/// refusals is the API's: every invalid field (the parent included) first, then an unknown
+/// article, then a locked thread; the transaction checks ban, parent and lock again.
+#[tracing::instrument(skip_all, fields(slug = %slug, author_id, parent_id = request.parent_id))]
+pub async fn post(
+    pool: &DbPool,
+    author_id: i64,
+    slug: &str,
+    request: &CreateCommentRequest,
+    now: DateTime<Utc>,
+) -> Result<i64, CommentError> {
+    let mut errors = FieldErrors::new();
+    let text = errors.check(required_text(&request.body, "body", 1, COMMENT_MAX, false));
+    let html = text
+        .as_deref()
+        .and_then(|text| errors.check(domain::render_body(text)));
+    let prediction = request
+        .prediction
+        .as_ref()
+        .map(|p| crate::predictions::domain::parse_new(p, now, &mut errors));
+    let mut conn = pool.get().await?;
+    let found = find_live_id(&mut conn, slug)
+        .await
+        .map_err(CommentError::at("finding the article"))?;
+    if let (Some(article), Some(parent_id)) = (&found, request.parent_id) {
+        // Checked again under lock when inserting; checked here so one 422 names every field.
+        if !write::parent_in_article(&mut conn, article.id, parent_id).await? {
+            errors.push(parent_not_found());
+        }
+    }
+    errors.finish().map_err(CommentError::from_validation)?;
+    let article = found.ok_or_else(|| CommentError::ArticleNotFound(slug.to_owned()))?;
+    let (Some(text), Some(html)) = (text, html) else {
+        return Err(CommentError::bug("validated fields missing"));
+    };
+    if article.locked {
+        return Err(CommentError::ThreadLocked {
+            reason: article.lock_reason,
+        });
+    }
+    let new = NewComment {
+        article_id: article.id,
+        parent_id: request.parent_id,
+        path: Vec::new(),
+        depth: 0,
+        author_id,
+        body: &text,
+        body_html: &html,
+        created_at: now,
+        rank_hot: crate::comments::ranking::hot(0, now, now),
+    };
+    write::create_comment(&mut conn, new, prediction.flatten()).await
+}
+
+/// Edits a comment as its author: the body and/or the prediction's terms, each checked
+/// before the transaction takes any lock.
+#[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
+pub async fn edit(
+    pool: &DbPool,
+    author_id: i64,
+    id: i64,
+    request: &UpdateCommentRequest,
+    now: DateTime<Utc>,
+) -> Result<(), CommentError> {
+    if request.body.is_none() && request.prediction.is_none() {
+        return Err(CommentError::NothingToChange);
+    }
+    let mut errors = FieldErrors::new();
+    let text = request
+        .body
+        .as_deref()
+        .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
+    let new_html = text
+        .as_deref()
+        .and_then(|text| errors.check(domain::render_body(text)));
+    let edit = request
+        .prediction
+        .as_ref()
+        .map(|p| crate::predictions::domain::parse_edit(p, now, &mut errors));
+    errors.finish().map_err(CommentError::from_validation)?;
+    let new_text = text
+        .zip(new_html)
+        .map(|(body, html)| NewText { body, html });
+    let mut conn = pool.get().await?;
+    write::edit_comment(&mut conn, id, author_id, new_text, edit, now).await
+}
+
+/// Deletes a comment as its author (also one a moderator removed); repeating it is no error.
+#[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
+pub async fn delete(pool: &DbPool, author_id: i64, id: i64) -> Result<(), CommentError> {
+    let mut conn = pool.get().await?;
+    write::delete_comment(&mut conn, id, author_id).await
+}
