@@ -127,7 +127,7 @@ async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Re
         now,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    .map_err(|e| anyhow::anyhow!("{}", hindsight::error::ApiError::from(e).detail()))?;
     println!("{} is now {role}", user.username);
     Ok(())
 }

@@ -11,11 +11,11 @@
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use crate::accounts::error::AccountError;
 use crate::accounts::model::UserRow;
 use crate::accounts::queries;
 use crate::auth::role::stored_role;
 use crate::auth::{AuthUser, Role};
-use crate::error::ApiError;
 use crate::moderation::log::{self, Action, Entry};
 
 /// Who asks for the change.
@@ -43,17 +43,12 @@ pub fn check_change(
     current: Role,
     wanted: Role,
     live_admins: usize,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     if current == Role::Admin && matches!(changer, RoleChanger::Admin(_)) {
-        return Err(ApiError::forbidden(
-            "an admin's role changes only through the `hindsight set-role` command",
-        ));
+        return Err(AccountError::AdminRoleViaApi);
     }
     if current == Role::Admin && wanted != Role::Admin && live_admins <= 1 {
-        return Err(ApiError::conflict(
-            crate::error::ProblemKind::LastAdmin,
-            "this is the last admin; make another admin first",
-        ));
+        return Err(AccountError::LastAdmin);
     }
     Ok(())
 }
@@ -61,28 +56,31 @@ pub fn check_change(
 /// Sets the role of the account named `username` (any case) and logs it, in one transaction.
 /// Every live admin row is locked first, in id order, so two demotions cannot both see two
 /// admins and leave none.
+#[tracing::instrument(skip_all, fields(username = %username, role = %wanted, admin_id = changer.moderator_id()))]
 pub async fn change_role(
     conn: &mut AsyncPgConnection,
     changer: RoleChanger,
     username: &str,
     wanted: Role,
     now: DateTime<Utc>,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, AccountError> {
+    let not_found = || AccountError::UserNotFound(username.to_owned());
     conn.transaction(async |conn| {
-        let live_admins = queries::lock_live_admins(conn).await?;
+        let live_admins = queries::lock_live_admins(conn)
+            .await
+            .map_err(AccountError::at("locking the admins"))?;
         let target = queries::lock_by_username(conn, username)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+            .await
+            .map_err(AccountError::at("locking the user"))?
+            .ok_or_else(not_found)?;
         if target.deleted_at.is_some() {
-            return Err(ApiError::conflict(
-                crate::error::ProblemKind::AccountDeleted,
-                "the account is deleted; it cannot be given a role",
-            ));
+            return Err(AccountError::AccountDeleted);
         }
         check_change(&changer, stored_role(&target.role), wanted, live_admins)?;
         let user = queries::set_role(conn, &target.username, wanted.as_str())
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
+            .await
+            .map_err(AccountError::at("setting the role"))?
+            .ok_or_else(not_found)?;
         let reason = match changer {
             RoleChanger::Admin(_) => format!("role set to {wanted}"),
             RoleChanger::CommandLine => format!("role set to {wanted} (command line)"),
@@ -96,7 +94,8 @@ pub async fn change_role(
             },
             now,
         )
-        .await?;
+        .await
+        .map_err(AccountError::at("logging the role change"))?;
         Ok(user)
     })
     .await

@@ -4,40 +4,37 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
+use crate::accounts::error::AccountError;
 use crate::accounts::model::{Account, AuthResponse, UserRow};
 use crate::accounts::queries;
 use crate::auth::tokens::{new_family_id, new_refresh_token};
 use crate::config::Secret;
-use crate::error::ApiError;
 use crate::startup::AppState;
 
-/// The 403 for a wrong current password (`code: wrong_password`).
-pub fn wrong_password() -> ApiError {
-    ApiError::Forbidden {
-        kind: crate::error::ProblemKind::WrongPassword,
-        detail: "the password is not correct".to_owned(),
-        code: Some("wrong_password"),
-        extra: serde_json::Map::new(),
-    }
-}
-
 /// Issues an access token and a refresh token (a new family unless `family` continues one).
+#[tracing::instrument(skip_all, fields(user_id = user.id, continued = family.is_some()))]
 pub async fn issue_tokens(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     user: UserRow,
     family: Option<String>,
     now: DateTime<Utc>,
-) -> Result<AuthResponse, ApiError> {
+) -> Result<AuthResponse, AccountError> {
     let access_token = state
         .tokens
-        .issue_access(user.id, user.token_version, now)?;
+        .issue_access(user.id, user.token_version, now)
+        .map_err(AccountError::Component)?;
     let (refresh_token, hash) = new_refresh_token();
     let family = family.unwrap_or_else(new_family_id);
-    let ttl =
-        chrono::Duration::from_std(state.settings.refresh_token_ttl).map_err(ApiError::internal)?;
-    queries::insert_refresh_token(conn, user.id, &family, &hash, now, now + ttl).await?;
-    let device_token = state.tokens.issue_device(user.id, now)?;
+    let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl)
+        .map_err(|e| AccountError::Internal(e.into()))?;
+    queries::insert_refresh_token(conn, user.id, &family, &hash, now, now + ttl)
+        .await
+        .map_err(AccountError::at("storing the refresh token"))?;
+    let device_token = state
+        .tokens
+        .issue_device(user.id, now)
+        .map_err(AccountError::Component)?;
     Ok(AuthResponse {
         device_token,
         user: Account::at(user, now),
@@ -73,6 +70,7 @@ impl AttemptAccount {
 /// bucket cannot lock its owner out). The tokens are taken before hashing, so concurrent
 /// guesses cannot all pass a check made before any was charged, and given back when the
 /// password is right.
+#[tracing::instrument(skip_all, fields(device_vouched = device_vouched))]
 pub async fn check_password_limited(
     state: &AppState,
     account: &AttemptAccount,
@@ -80,7 +78,7 @@ pub async fn check_password_limited(
     device_vouched: bool,
     password: &Secret,
     stored_hash: Option<String>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, AccountError> {
     let limits = state.limiter.limits();
     let account = account.key();
     let per_account_ip = format!("failed:{account}:{ip}");
@@ -89,10 +87,13 @@ pub async fn check_password_limited(
     if !device_vouched {
         buckets.push((limits.failed_login_per_account, per_account.as_str()));
     }
-    state.limiter.reserve(&buckets)?;
+    state
+        .limiter
+        .reserve(&buckets)
+        .map_err(AccountError::Component)?;
     let verified = state.passwords.verify(password, stored_hash).await;
     if !matches!(verified, Ok(false)) {
         state.limiter.refund(&buckets);
     }
-    verified
+    verified.map_err(AccountError::Component)
 }

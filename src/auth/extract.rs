@@ -6,12 +6,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use futures_util::future::LocalBoxFuture;
 
+use crate::auth::queries;
 use crate::auth::role::{stored_role, Role};
-use crate::db::schema::users;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -144,51 +142,25 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
-type UserAuthRow = (
-    i64,
-    String,
-    String,
-    i32,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<String>,
-    DateTime<Utc>,
-);
-
 async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let refused = || ApiError::Unauthenticated("the access token is invalid or expired");
     let claims = state.tokens.verify_access(token, state.clock.now())?;
     let user_id: i64 = claims.sub.parse().map_err(|_| refused())?;
     let mut conn = state.pool.get().await?;
-    let row: Option<UserAuthRow> = users::table
-        .find(user_id)
-        .select((
-            users::id,
-            users::username,
-            users::role,
-            users::token_version,
-            users::deleted_at,
-            users::banned_at,
-            users::banned_until,
-            users::ban_reason,
-            users::created_at,
-        ))
-        .first(&mut conn)
-        .await
-        .optional()?;
+    let row = queries::find_for_auth(&mut conn, user_id).await?;
     match row {
-        Some((id, username, role, version, None, banned_at, banned_until, reason, created_at))
-            if version == claims.ver =>
-        {
-            Ok(AuthUser {
-                id,
-                username,
-                role: stored_role(&role),
-                ban: active_ban(banned_at, banned_until, reason, state.clock.now()),
-                created_at,
-            })
-        }
+        Some(row) if row.deleted_at.is_none() && row.token_version == claims.ver => Ok(AuthUser {
+            id: row.id,
+            username: row.username,
+            role: stored_role(&row.role),
+            ban: active_ban(
+                row.banned_at,
+                row.banned_until,
+                row.ban_reason,
+                state.clock.now(),
+            ),
+            created_at: row.created_at,
+        }),
         _ => Err(refused()),
     }
 }

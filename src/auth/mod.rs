@@ -4,6 +4,7 @@
 
 pub mod extract;
 pub mod password;
+pub mod queries;
 pub mod role;
 pub mod tokens;
 

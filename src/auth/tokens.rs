@@ -4,14 +4,14 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::server_secrets;
+use crate::auth::queries;
 use crate::error::ApiError;
 
 /// Our `iss` claim.
@@ -197,21 +197,12 @@ pub async fn load_or_create_secret(
 ) -> QueryResult<Vec<u8>> {
     let mut fresh = [0u8; 64];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
-    diesel::insert_into(server_secrets::table)
-        .values((
-            server_secrets::name.eq("jwt"),
-            server_secrets::value.eq(fresh.to_vec()),
-            server_secrets::created_at.eq(now),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    server_secrets::table
-        .find("jwt")
-        .select(server_secrets::value)
-        .first(conn)
-        .await
+    queries::insert_secret_if_absent(conn, JWT_SECRET, &fresh, now).await?;
+    queries::secret(conn, JWT_SECRET).await
 }
+
+/// The `server_secrets` row holding the JWT signing key.
+const JWT_SECRET: &str = "jwt";
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 //! or a `/problems/*` slug itself.
 
 use super::{ApiError, FieldError};
+use crate::accounts::error::{AccountError, ProblemCode};
 use crate::articles::error::ArticleError;
 use crate::comments::error::CommentError;
 use crate::moderation::error::ModerationError;
@@ -149,6 +150,61 @@ impl From<CommentError> for ApiError {
             E::Query { step, source } => failed_step(step, source),
             E::Database(source) => source.into(),
             E::Pool(source) => source.into(),
+            E::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+// accounts
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        use AccountError as E;
+        let detail = error.to_string();
+        match error {
+            E::Invalid(errors) => Self::Validation(errors),
+            E::NulInLogin => Self::invalid("login", "invalid_characters", detail),
+            E::NothingToChange => Self::invalid("body", "required", detail),
+            E::Taken { username, email } => {
+                let mut errors = Vec::new();
+                if username {
+                    errors.push(FieldError::new(
+                        "username",
+                        "taken",
+                        E::UsernameTaken.to_string(),
+                    ));
+                }
+                if email {
+                    errors.push(FieldError::new("email", "taken", E::EmailTaken.to_string()));
+                }
+                Self::Conflict {
+                    kind: crate::error::ProblemKind::Taken,
+                    detail,
+                    errors,
+                }
+            }
+            E::UsernameTaken => Self::taken("username", detail),
+            E::EmailTaken => Self::taken("email", detail),
+            E::DisplayNameTaken => Self::taken("display_name", detail),
+            E::Banned(ban) => ban.problem(),
+            E::InvalidCredentials => Self::InvalidCredentials,
+            E::RefreshRefused => {
+                Self::Unauthenticated("the refresh token is invalid, expired or already used")
+            }
+            E::WrongPassword => Self::Forbidden {
+                kind: crate::error::ProblemKind::WrongPassword,
+                detail,
+                code: Some(ProblemCode::WrongPassword.as_str()),
+                extra: serde_json::Map::new(),
+            },
+            E::UserNotFound(username) => Self::not_found(format!("user {username}")),
+            E::AdminRoleViaApi => Self::forbidden(detail),
+            E::LastAdmin => Self::conflict(crate::error::ProblemKind::LastAdmin, detail),
+            E::AccountDeleted => Self::conflict(crate::error::ProblemKind::AccountDeleted, detail),
+            E::Query { step, source } => failed_step(step, source),
+            E::Database(source) => source.into(),
+            E::Pool(source) => source.into(),
+            E::Component(error) => error,
             E::Internal(cause) => Self::Internal(cause),
         }
     }

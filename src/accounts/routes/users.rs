@@ -3,8 +3,8 @@
 use actix_web::{get, put, web};
 
 use crate::accounts::model::*;
-use crate::accounts::queries;
 use crate::accounts::roles::{change_role as change_role_of, RoleChanger};
+use crate::accounts::service;
 use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::http::extract::ApiJson;
@@ -21,15 +21,13 @@ use crate::startup::AppState;
     )
 )]
 #[get("/users/{username}")]
+#[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn profile(
     state: web::Data<AppState>,
     username: web::Path<String>,
 ) -> Result<web::Json<PublicProfile>, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let user = queries::find_by_username(&mut conn, &username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    Ok(web::Json(user.into()))
+    let profile = service::profile(&state.pool, &username).await?;
+    Ok(web::Json(profile))
 }
 
 /// Change a reader's or moderator's role (admins only); it takes effect on the user's next
@@ -46,6 +44,7 @@ pub async fn profile(
     )
 )]
 #[put("/users/{username}/role")]
+#[tracing::instrument(skip_all, fields(username = %username, admin_id = admin.0.id))]
 pub async fn change_role(
     state: web::Data<AppState>,
     admin: Admin,

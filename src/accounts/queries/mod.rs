@@ -1,12 +1,23 @@
-//! Account queries: each takes a connection and returns `QueryResult`; handlers decide what
-//! the outcome means for the client.
+//! Account queries: each takes a connection and returns `QueryResult`; the service decides
+//! what the outcome means for the client. Users here, refresh tokens in `tokens`, bans kept
+//! from deleted accounts in `bans` (re-exported, so callers name `accounts::queries::*`).
+
+mod bans;
+mod tokens;
+
+pub use bans::{forget_retained_ban, retain_ban, retained_ban, BanKeys, RetainedBanRow};
+pub use tokens::{
+    insert_refresh_token, lock_refresh_token, mark_used, revoke_all_for_user, revoke_family,
+    RefreshTokenRow,
+};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::accounts::model::{NewUser, UserRow};
-use crate::db::schema::{refresh_tokens, retained_bans, users};
+use crate::auth::Role;
+use crate::db::schema::users;
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`, matching the case-insensitive unique indexes.
@@ -19,12 +30,22 @@ diesel::define_sql_function! {
     fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
 }
 
+/// Which of a registration's names are already in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenNames {
+    /// The username is in use (any case).
+    pub username: bool,
+    /// The email address is in use (any case).
+    pub email: bool,
+}
+
 /// Whether the username and the email are already in use (case-insensitive).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn taken(
     conn: &mut AsyncPgConnection,
     username: &str,
     email: &str,
-) -> QueryResult<(bool, bool)> {
+) -> QueryResult<TakenNames> {
     let username_taken = diesel::select(diesel::dsl::exists(
         users::table.filter(lower(users::username).eq(username.to_lowercase())),
     ))
@@ -35,10 +56,14 @@ pub async fn taken(
     ))
     .get_result::<bool>(conn)
     .await?;
-    Ok((username_taken, email_taken))
+    Ok(TakenNames {
+        username: username_taken,
+        email: email_taken,
+    })
 }
 
 /// Inserts an account.
+#[tracing::instrument(level = "debug", skip_all, fields(username = user.username))]
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> QueryResult<UserRow> {
     diesel::insert_into(users::table)
         .values(user)
@@ -48,6 +73,7 @@ pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> Que
 }
 
 /// The live account whose username or email is `login`, ignoring case.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_for_login(
     conn: &mut AsyncPgConnection,
     login: &str,
@@ -67,6 +93,7 @@ pub async fn find_for_login(
 }
 
 /// An account by id.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
 pub async fn find_by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<UserRow> {
     users::table
         .find(id)
@@ -76,6 +103,7 @@ pub async fn find_by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Us
 }
 
 /// An account by username, ignoring case.
+#[tracing::instrument(level = "debug", skip_all, fields(username = %username))]
 pub async fn find_by_username(
     conn: &mut AsyncPgConnection,
     username: &str,
@@ -89,9 +117,10 @@ pub async fn find_by_username(
 }
 
 /// Locks every live admin row, in id order; returns how many there are.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lock_live_admins(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     users::table
-        .filter(users::role.eq("admin"))
+        .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::deleted_at.is_null())
         .order(users::id.asc())
         .select(users::id)
@@ -102,6 +131,7 @@ pub async fn lock_live_admins(conn: &mut AsyncPgConnection) -> QueryResult<usize
 }
 
 /// An account by username (any case), its row locked.
+#[tracing::instrument(level = "debug", skip_all, fields(username = %username))]
 pub async fn lock_by_username(
     conn: &mut AsyncPgConnection,
     username: &str,
@@ -126,6 +156,7 @@ pub struct ProfileChanges {
 }
 
 /// Applies profile changes and returns the account.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -140,6 +171,7 @@ pub async fn update_profile(
 
 /// Stores a new password hash, invalidates every access token (token version) and revokes
 /// every refresh token of the user.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
 pub async fn set_password(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -157,6 +189,7 @@ pub async fn set_password(
 }
 
 /// Whether another account's username folds to `folded` (a display name may not impersonate).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = except))]
 pub async fn username_folds_to(
     conn: &mut AsyncPgConnection,
     folded: &str,
@@ -171,64 +204,8 @@ pub async fn username_folds_to(
     .await
 }
 
-/// The ban retained from a deleted account matching either key and still in force at `now`:
-/// its reason and end.
-pub async fn retained_ban(
-    conn: &mut AsyncPgConnection,
-    username_key: &str,
-    email_key: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<(Option<String>, Option<DateTime<Utc>>)>> {
-    retained_bans::table
-        .filter(
-            retained_bans::username_key
-                .eq(username_key)
-                .or(retained_bans::email_key.eq(email_key)),
-        )
-        .filter(
-            retained_bans::banned_until
-                .is_null()
-                .or(retained_bans::banned_until.gt(now)),
-        )
-        .order(retained_bans::banned_until.desc().nulls_first())
-        .select((retained_bans::ban_reason, retained_bans::banned_until))
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Keeps the ban of an account being deleted (see the `retained_bans` migration).
-pub async fn retain_ban(
-    conn: &mut AsyncPgConnection,
-    user: &UserRow,
-    keys: (String, Option<String>),
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::insert_into(retained_bans::table)
-        .values((
-            retained_bans::user_id.eq(user.id),
-            retained_bans::username_key.eq(keys.0),
-            retained_bans::email_key.eq(keys.1),
-            retained_bans::banned_until.eq(user.banned_until),
-            retained_bans::ban_reason.eq(&user.ban_reason),
-            retained_bans::created_at.eq(now),
-        ))
-        .on_conflict(retained_bans::user_id)
-        .do_nothing()
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// Forgets a retained ban (the ban was lifted).
-pub async fn forget_retained_ban(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<()> {
-    diesel::delete(retained_bans::table.filter(retained_bans::user_id.eq(user_id)))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
 /// Anonymises an account: `deleted-<id>`, no email, no hash, no profile, tokens dead.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
 pub async fn anonymise(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -250,6 +227,7 @@ pub async fn anonymise(
 }
 
 /// Sets the role of the account named `username` (ignoring case); `None` if there is none.
+#[tracing::instrument(level = "debug", skip_all, fields(username = %username, role = role))]
 pub async fn set_role(
     conn: &mut AsyncPgConnection,
     username: &str,
@@ -263,110 +241,8 @@ pub async fn set_role(
         .optional()
 }
 
-/// A stored refresh token.
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = refresh_tokens)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
-pub struct RefreshTokenRow {
-    /// Id.
-    pub id: i64,
-    /// Owner.
-    pub user_id: i64,
-    /// Login family.
-    pub family_id: String,
-    /// Expiry.
-    pub expires_at: DateTime<Utc>,
-    /// When it was exchanged (single use).
-    pub used_at: Option<DateTime<Utc>>,
-    /// When its family was revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// Stores a refresh token's hash.
-pub async fn insert_refresh_token(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    family_id: &str,
-    token_hash: &[u8],
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::insert_into(refresh_tokens::table)
-        .values((
-            refresh_tokens::user_id.eq(user_id),
-            refresh_tokens::family_id.eq(family_id),
-            refresh_tokens::token_hash.eq(token_hash),
-            refresh_tokens::created_at.eq(now),
-            refresh_tokens::expires_at.eq(expires_at),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// The token with this hash, locked until the transaction ends (two refreshes with the same
-/// token are serialised: the second sees it used).
-pub async fn lock_refresh_token(
-    conn: &mut AsyncPgConnection,
-    token_hash: &[u8],
-) -> QueryResult<Option<RefreshTokenRow>> {
-    refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(token_hash))
-        .select(RefreshTokenRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Marks a token as exchanged.
-pub async fn mark_used(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(refresh_tokens::table.find(id))
-        .set(refresh_tokens::used_at.eq(now))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// Revokes every token of a login family.
-pub async fn revoke_family(
-    conn: &mut AsyncPgConnection,
-    family_id: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// Revokes every refresh token of a user.
-pub async fn revoke_all_for_user(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
 /// True when the user exists and is not deleted.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn is_live(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         users::table

@@ -1,0 +1,176 @@
+//! The own account behind `/me`: reading it, changing its profile and password, deleting it.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+
+use crate::accounts::domain::{email_ban_key, username_ban_key, DisplayName, NewPassword};
+use crate::accounts::error::AccountError;
+use crate::accounts::model::{
+    Account, ChangePasswordRequest, DeleteAccountRequest, UpdateMeRequest,
+};
+use crate::accounts::queries::{self, BanKeys, ProfileChanges};
+use crate::accounts::sessions::{check_password_limited, AttemptAccount};
+use crate::auth::extract::active_ban;
+use crate::config::Secret;
+use crate::db::DbPool;
+use crate::error::FieldErrors;
+use crate::startup::AppState;
+use crate::text::optional_text;
+
+/// The caller's account as they see it at `now`.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn me(pool: &DbPool, user_id: i64, now: DateTime<Utc>) -> Result<Account, AccountError> {
+    let mut conn = pool.get().await?;
+    let row = queries::find_by_id(&mut conn, user_id)
+        .await
+        .map_err(AccountError::at("finding the account"))?;
+    Ok(Account::at(row, now))
+}
+
+/// Changes display name and bio: absent fields stay, `null` or empty clears. A display name
+/// that folds to another user's username is refused, so nobody can pass for someone else.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn update_profile(
+    pool: &DbPool,
+    user_id: i64,
+    body: UpdateMeRequest,
+    now: DateTime<Utc>,
+) -> Result<Account, AccountError> {
+    if body.display_name.is_none() && body.bio.is_none() {
+        return Err(AccountError::NothingToChange);
+    }
+    let mut errors = FieldErrors::new();
+    let display_name = body.display_name.map(|v| {
+        errors
+            .check(DisplayName::parse(
+                v.as_deref().unwrap_or(""),
+                "display_name",
+            ))
+            .flatten()
+    });
+    let bio = body
+        .bio
+        .map(|v| errors.check(optional_text(v, "bio", 1_000)));
+    errors.finish().map_err(AccountError::from_validation)?;
+    let mut conn = pool.get().await?;
+    if let Some(Some(name)) = &display_name {
+        if queries::username_folds_to(&mut conn, &name.folded(), user_id)
+            .await
+            .map_err(AccountError::at(
+                "comparing the display name with usernames",
+            ))?
+        {
+            return Err(AccountError::DisplayNameTaken);
+        }
+    }
+    let changes = ProfileChanges {
+        display_name: display_name.map(|name| name.map(DisplayName::into_inner)),
+        bio: bio.map(Option::flatten),
+    };
+    let row = queries::update_profile(&mut conn, user_id, changes)
+        .await
+        .map_err(AccountError::at("updating the profile"))?;
+    Ok(Account::at(row, now))
+}
+
+/// Changes the password after checking the current one (under the failed-attempt limits):
+/// every refresh token and every outstanding access token of the account stops working.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn change_password(
+    state: &AppState,
+    ip: &str,
+    user_id: i64,
+    body: ChangePasswordRequest,
+) -> Result<(), AccountError> {
+    let account = {
+        let mut conn = state.pool.get().await?;
+        queries::find_by_id(&mut conn, user_id)
+            .await
+            .map_err(AccountError::at("finding the account"))?
+    };
+    let email = account.email.clone().unwrap_or_default();
+    let new_password = NewPassword::parse(
+        &body.new_password,
+        "new_password",
+        &account.username,
+        &email,
+    )
+    .map_err(|e| AccountError::Invalid(vec![e]))?;
+    let current = Secret::new(body.current_password);
+    let account_key = AttemptAccount::Known(user_id);
+    if !check_password_limited(
+        state,
+        &account_key,
+        ip,
+        false,
+        &current,
+        account.password_hash,
+    )
+    .await?
+    {
+        return Err(AccountError::WrongPassword);
+    }
+    let hash = state
+        .passwords
+        .hash(new_password.secret())
+        .await
+        .map_err(AccountError::Component)?;
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        queries::set_password(conn, user_id, &hash, now)
+            .await
+            .map_err(AccountError::at("storing the new password"))
+    })
+    .await
+}
+
+/// Deletes the account after checking its password: it is anonymised (`deleted-<id>`, no
+/// email, no login) and its content stays under that name. A ban in force outlives it, kept
+/// by the keys of its username and address so a new account under them is refused.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn delete_account(
+    state: &AppState,
+    ip: &str,
+    user_id: i64,
+    body: DeleteAccountRequest,
+) -> Result<(), AccountError> {
+    let account = {
+        let mut conn = state.pool.get().await?;
+        queries::find_by_id(&mut conn, user_id)
+            .await
+            .map_err(AccountError::at("finding the account"))?
+    };
+    let stored_hash = account.password_hash.clone();
+    let password = Secret::new(body.password);
+    let account_key = AttemptAccount::Known(user_id);
+    if !check_password_limited(state, &account_key, ip, false, &password, stored_hash).await? {
+        return Err(AccountError::WrongPassword);
+    }
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    let banned = active_ban(
+        account.banned_at,
+        account.banned_until,
+        account.ban_reason.clone(),
+        now,
+    )
+    .is_some();
+    conn.transaction(async |conn| {
+        if banned {
+            let keys = BanKeys {
+                username: username_ban_key(&account.username),
+                email: account.email.as_deref().map(email_ban_key),
+            };
+            queries::retain_ban(conn, &account, keys, now)
+                .await
+                .map_err(AccountError::at("keeping the ban"))?;
+        }
+        queries::anonymise(conn, user_id, now)
+            .await
+            .map_err(AccountError::at("anonymising the account"))
+    })
+    .await?;
+    tracing::info!(user_id, "account deleted");
+    Ok(())
+}
