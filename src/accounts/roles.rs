@@ -16,6 +16,7 @@ use crate::accounts::queries;
 use crate::auth::role::stored_role;
 use crate::auth::{AuthUser, Role};
 use crate::error::ApiError;
+use crate::ids::UserId;
 use crate::moderation::log::{self, Action, Entry};
 
 /// Who asks for the change.
@@ -90,9 +91,9 @@ pub async fn change_role(
         log::record(
             conn,
             Entry {
-                target_user_id: Some(user.id),
+                target_user_id: Some(UserId(user.id)),
                 reason: Some(&reason),
-                ..Entry::new(Action::ChangeRole, changer.moderator_id())
+                ..Entry::new(Action::ChangeRole, changer.moderator_id().map(UserId))
             },
             now,
         )

@@ -8,6 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::auth::extract::active_ban;
 use crate::comments::queries::{self, NewComment};
 use crate::error::{ApiError, FieldError};
+use crate::ids::{ArticleId, CommentId, UserId};
 use crate::predictions::domain::PredictionEdit;
 use crate::predictions::queries::NewPrediction;
 
@@ -21,7 +22,8 @@ pub async fn create_comment(
     prediction: Option<NewPrediction>,
 ) -> Result<i64, ApiError> {
     conn.transaction(async |conn| {
-        let ban = crate::moderation::queries::hold_against_bans(conn, comment.author_id).await?;
+        let ban =
+            crate::moderation::queries::hold_against_bans(conn, UserId(comment.author_id)).await?;
         if let Some(ban) = active_ban(
             ban.banned_at,
             ban.banned_until,
@@ -39,8 +41,15 @@ pub async fn create_comment(
             (comment.article_id, comment.author_id, comment.created_at);
         let id = queries::insert(conn, comment).await?;
         if let Some(prediction) = &prediction {
-            crate::predictions::queries::insert(conn, id, article_id, author_id, prediction, now)
-                .await?;
+            crate::predictions::queries::insert(
+                conn,
+                CommentId(id),
+                ArticleId(article_id),
+                UserId(author_id),
+                prediction,
+                now,
+            )
+            .await?;
         }
         queries::count_in_ancestors(conn, &path, 1).await?;
         let (locked, reason) = queries::count_in_locked_article(conn, article_id, 1).await?;
@@ -119,7 +128,8 @@ pub async fn edit_comment(
             return Err(ApiError::forbidden("only the author may edit a comment"));
         }
         if comment.article_locked {
-            let reason = crate::articles::queries::lock_reason(conn, comment.article_id).await?;
+            let reason =
+                crate::articles::queries::lock_reason(conn, ArticleId(comment.article_id)).await?;
             return Err(crate::comments::domain::thread_locked(reason));
         }
         let state = queries::lock_chain(conn, &[id]).await?;
@@ -134,7 +144,7 @@ pub async fn edit_comment(
         let current = queries::find_for_write(conn, id)
             .await?
             .ok_or_else(|| comment_not_found(id))?;
-        let prediction = crate::predictions::queries::lock_for_comment(conn, id).await?;
+        let prediction = crate::predictions::queries::lock_for_comment(conn, CommentId(id)).await?;
         let previous_terms = match &prediction {
             Some(p) => Some(crate::predictions::queries::current_terms(conn, p.id).await?),
             None => None,

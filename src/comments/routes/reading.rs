@@ -54,7 +54,8 @@ pub async fn article_thread(
     let article_id = find_live_id(&mut conn, &slug)
         .await?
         .ok_or_else(|| article_not_found(&slug))?
-        .id;
+        .id
+        .get();
     let page = thread::tree_page(
         &mut conn,
         Scope::Article(article_id),
@@ -102,7 +103,8 @@ pub async fn article_flat(
     let article_id = find_live_id(&mut conn, &slug)
         .await?
         .ok_or_else(|| article_not_found(&slug))?
-        .id;
+        .id
+        .get();
     let rows = reads::flat_page(&mut conn, article_id, sort, limit + 1, after, reader.id()).await?;
     let ctx = ViewContext::of(reader.0.as_ref(), state.clock.now());
     Ok(web::Json(page_of(rows, limit, &list, sort, |row| {

@@ -84,7 +84,7 @@ pub async fn create_comment(
         .map(|p| crate::predictions::domain::parse_new(p, now, &mut errors));
     let mut conn = state.pool.get().await?;
     let found = find_live_id(&mut conn, &slug).await?;
-    let article = found.as_ref().map(|a| a.id);
+    let article = found.as_ref().map(|a| a.id.get());
     if let (Some(article_id), Some(parent_id)) = (article, body.parent_id) {
         // Checked again under lock when inserting; checked here so one 422 names every field.
         if !write::parent_in_article(&mut conn, article_id, parent_id).await? {

@@ -15,12 +15,13 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::auth::role::{stored_role, Role};
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::db::schema::{comments as comments_table, users};
+use crate::ids::{CommentId, UserId};
 
 pub use bans::{hold_against_bans, BanColumns};
 
 /// The role of a user (the target of an action, whose rank decides who may act).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn role_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Role> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
+pub async fn role_of(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<Role> {
     users::table
         .find(user_id)
         .select(users::role)
@@ -67,8 +68,11 @@ pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) ->
 
 /// The state of a comment as this transaction sees it (read again after its chain is locked,
 /// when a ban removes many comments).
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
-pub async fn comment_state(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<String> {
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
+pub async fn comment_state(
+    conn: &mut AsyncPgConnection,
+    comment_id: CommentId,
+) -> QueryResult<String> {
     comments_table::table
         .find(comment_id)
         .select(comments_table::state)
@@ -77,11 +81,11 @@ pub async fn comment_state(conn: &mut AsyncPgConnection, comment_id: i64) -> Que
 }
 
 /// Ids of a user's live comments, ascending (for a ban that removes their content).
-#[tracing::instrument(level = "debug", skip_all, fields(author_id = author_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(author_id = author_id.get()))]
 pub async fn live_comment_ids(
     conn: &mut AsyncPgConnection,
-    author_id: i64,
-) -> QueryResult<Vec<i64>> {
+    author_id: UserId,
+) -> QueryResult<Vec<CommentId>> {
     comments_table::table
         .filter(comments_table::author_id.eq(author_id))
         .filter(comments_table::state.eq("visible"))
