@@ -28,9 +28,9 @@ pub enum RoleChanger {
 }
 
 impl RoleChanger {
-    fn moderator_id(&self) -> Option<i64> {
+    fn moderator_id(&self) -> Option<crate::ids::UserId> {
         match self {
-            Self::Admin(admin) => Some(admin.id),
+            Self::Admin(admin) => Some(crate::ids::UserId(admin.id)),
             Self::CommandLine => None,
         }
     }
@@ -56,7 +56,7 @@ pub fn check_change(
 /// Sets the role of the account named `username` (any case) and logs it, in one transaction.
 /// Every live admin row is locked first, in id order, so two demotions cannot both see two
 /// admins and leave none.
-#[tracing::instrument(skip_all, fields(username = %username, role = %wanted, admin_id = changer.moderator_id()))]
+#[tracing::instrument(skip_all, fields(username = %username, role = %wanted, admin_id = changer.moderator_id().map(crate::ids::UserId::get)))]
 pub async fn change_role(
     conn: &mut AsyncPgConnection,
     changer: RoleChanger,
@@ -88,7 +88,7 @@ pub async fn change_role(
         log::record(
             conn,
             Entry {
-                target_user_id: Some(user.id),
+                target_user_id: Some(crate::ids::UserId(user.id)),
                 reason: Some(&reason),
                 ..Entry::new(Action::ChangeRole, changer.moderator_id())
             },

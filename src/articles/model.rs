@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::model::PublicUser;
 use crate::db::schema::articles;
+use crate::ids::{ArticleId, UserId};
 
 /// A row of `articles`.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -15,7 +16,7 @@ use crate::db::schema::articles;
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct ArticleRow {
     /// Id.
-    pub id: i64,
+    pub id: ArticleId,
     /// URL slug.
     pub slug: String,
     /// Title.
@@ -29,7 +30,7 @@ pub struct ArticleRow {
     /// Tags (never NULL elements in practice).
     pub tags: Vec<Option<String>>,
     /// Author (an admin).
-    pub author_id: i64,
+    pub author_id: UserId,
     /// Publication time.
     pub published_at: DateTime<Utc>,
     /// Creation time.
@@ -113,7 +114,7 @@ impl Article {
     pub fn new(row: ArticleRow, author: PublicUser) -> Self {
         Self {
             tags: tags_of(&row),
-            id: row.id,
+            id: row.id.get(),
             slug: row.slug,
             title: row.title,
             summary: row.summary,
@@ -134,7 +135,7 @@ impl ArticleSummary {
     pub fn new(row: ArticleRow, author: PublicUser) -> Self {
         Self {
             tags: tags_of(&row),
-            id: row.id,
+            id: row.id.get(),
             slug: row.slug,
             title: row.title,
             summary: row.summary,

@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::accounts::model::PublicUser;
 use crate::articles::model::{Article, ArticleChanges, ArticleInput, ArticleRow, ArticleSummary};
 use crate::db::schema::{articles, users};
+use crate::ids::{ArticleId, UserId};
 
 /// An article's author as the article shows them.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -15,7 +16,7 @@ use crate::db::schema::{articles, users};
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct AuthorRow {
     /// Id.
-    pub id: i64,
+    pub id: UserId,
     /// Username.
     pub username: String,
     /// Display name, if set.
@@ -25,7 +26,7 @@ pub struct AuthorRow {
 impl From<AuthorRow> for PublicUser {
     fn from(author: AuthorRow) -> Self {
         Self {
-            id: author.id,
+            id: author.id.get(),
             username: author.username,
             display_name: author.display_name,
         }
@@ -62,7 +63,7 @@ impl From<ArticleWithAuthor> for ArticleSummary {
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct LiveArticle {
     /// Id.
-    pub id: i64,
+    pub id: ArticleId,
     /// Whether the thread is locked.
     pub locked: bool,
     /// Why it is locked.
@@ -105,7 +106,7 @@ pub async fn find_live_id(
 pub async fn list(
     conn: &mut AsyncPgConnection,
     tag: Option<&str>,
-    after: Option<(DateTime<Utc>, i64)>,
+    after: Option<(DateTime<Utc>, ArticleId)>,
     fetch: i64,
 ) -> QueryResult<Vec<ArticleWithAuthor>> {
     let mut query = articles::table
@@ -157,12 +158,12 @@ pub async fn free_slug(conn: &mut AsyncPgConnection, base: &str) -> QueryResult<
 }
 
 /// Inserts an article with the slug already chosen.
-#[tracing::instrument(level = "debug", skip_all, fields(slug = %slug, author_id = author_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(slug = %slug, author_id = author_id.get()))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     input: &ArticleInput,
     slug: &str,
-    author_id: i64,
+    author_id: UserId,
     now: DateTime<Utc>,
 ) -> QueryResult<ArticleRow> {
     diesel::insert_into(articles::table)
@@ -184,10 +185,10 @@ pub async fn insert(
 }
 
 /// Applies validated changes.
-#[tracing::instrument(level = "debug", skip_all, fields(article_id = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = id.get()))]
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: ArticleId,
     changes: &ArticleChanges,
 ) -> QueryResult<ArticleRow> {
     diesel::update(articles::table.find(id))
@@ -198,10 +199,10 @@ pub async fn update(
 }
 
 /// Soft-deletes: the article and its thread vanish from reads; rows, votes and scores stay.
-#[tracing::instrument(level = "debug", skip_all, fields(article_id = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = id.get()))]
 pub async fn soft_delete(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: ArticleId,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(articles::table.find(id))
@@ -212,8 +213,8 @@ pub async fn soft_delete(
 }
 
 /// The public fields of a user (the author of an article just written).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
-pub async fn public_user(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<PublicUser> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id.get()))]
+pub async fn public_user(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<PublicUser> {
     users::table
         .find(id)
         .select(AuthorRow::as_select())
@@ -223,8 +224,11 @@ pub async fn public_user(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<P
 }
 
 /// Why an article's thread is locked.
-#[tracing::instrument(level = "debug", skip_all, fields(article_id = id))]
-pub async fn lock_reason(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<String>> {
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = id.get()))]
+pub async fn lock_reason(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> QueryResult<Option<String>> {
     articles::table
         .find(id)
         .select(articles::lock_reason)

@@ -11,6 +11,7 @@ use crate::auth::Admin;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery, ARTICLE_BODY_LIMIT};
 use crate::http::problems::*;
+use crate::ids::UserId;
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 
@@ -101,7 +102,7 @@ pub async fn create_article(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let article = service::create(&state.pool, body, admin.0.id, now).await?;
+    let article = service::create(&state.pool, body, UserId(admin.0.id), now).await?;
     Ok(HttpResponse::Created().json(article))
 }
 

@@ -11,6 +11,7 @@ use crate::articles::model::*;
 use crate::articles::queries::{self, LiveArticle};
 use crate::db::DbPool;
 use crate::error::violated_constraint;
+use crate::ids::{ArticleId, UserId};
 use crate::pagination::{self, Cursor, Page};
 
 /// How many derived slugs a create tries before giving up on concurrent creates.
@@ -44,26 +45,26 @@ pub async fn list(
         .map_err(ArticleError::at("listing articles"))?;
     let (rows, next_cursor) = pagination::finish_page(rows, limit, |last| {
         let key = Value::from(last.article.published_at.to_rfc3339());
-        pagination::encode(list, "new", key, last.article.id)
+        pagination::encode(list, "new", key, last.article.id.get())
     });
     let items = rows.into_iter().map(ArticleSummary::from).collect();
     Ok(Page { items, next_cursor })
 }
 
 /// The keyset of a list cursor: the publication time and id of the last article.
-fn cursor_key(cursor: &Cursor) -> Result<(DateTime<Utc>, i64), ArticleError> {
+fn cursor_key(cursor: &Cursor) -> Result<(DateTime<Utc>, ArticleId), ArticleError> {
     pagination::cursor_time(&cursor.key)
-        .map(|at| (at, cursor.id))
+        .map(|at| (at, ArticleId(cursor.id)))
         .ok_or(ArticleError::InvalidCursor)
 }
 
 /// Creates an article by `author_id`. The slug is derived from the title when not given
 /// (with a numeric suffix if that one is taken); a slug given explicitly and taken is a 409.
-#[tracing::instrument(skip_all, fields(author_id = author_id))]
+#[tracing::instrument(skip_all, fields(author_id = author_id.get()))]
 pub async fn create(
     pool: &DbPool,
     request: CreateArticleRequest,
-    author_id: i64,
+    author_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Article, ArticleError> {
     let input = request.parse()?;
@@ -86,7 +87,7 @@ pub async fn create(
 async fn insert_with_derived_slug(
     conn: &mut AsyncPgConnection,
     input: &ArticleInput,
-    author_id: i64,
+    author_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<ArticleRow, ArticleError> {
     let base = derive_slug(&input.title);

@@ -3,6 +3,7 @@
 //! deleting. The service checks and renders the input; the rules that need locked rows are
 //! here, and every refusal is a [`CommentError`].
 
+use crate::ids::{ArticleId, CommentId, UserId};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
@@ -33,7 +34,7 @@ pub async fn create_comment(
     prediction: Option<NewPrediction>,
 ) -> Result<i64, CommentError> {
     conn.transaction(async |conn| {
-        let ban = crate::moderation::queries::hold_against_bans(conn, comment.author_id)
+        let ban = crate::moderation::queries::hold_against_bans(conn, UserId(comment.author_id))
             .await
             .map_err(CommentError::at("holding the author's ban lock"))?;
         if let Some(ban) = active_ban(
@@ -55,9 +56,16 @@ pub async fn create_comment(
             .await
             .map_err(CommentError::at("inserting the comment"))?;
         if let Some(prediction) = &prediction {
-            predictions::insert(conn, id, article_id, author_id, prediction, now)
-                .await
-                .map_err(CommentError::at("inserting the comment's prediction"))?;
+            predictions::insert(
+                conn,
+                CommentId(id),
+                ArticleId(article_id),
+                UserId(author_id),
+                prediction,
+                now,
+            )
+            .await
+            .map_err(CommentError::at("inserting the comment's prediction"))?;
         }
         queries::count_in_ancestors(conn, &path, 1)
             .await
@@ -135,7 +143,7 @@ pub async fn edit_comment(
             return Err(CommentError::NotAuthorOfEdit);
         }
         if comment.article_locked {
-            let reason = crate::articles::queries::lock_reason(conn, comment.article_id)
+            let reason = crate::articles::queries::lock_reason(conn, ArticleId(comment.article_id))
                 .await
                 .map_err(CommentError::at("reading the thread's lock reason"))?;
             return Err(CommentError::ThreadLocked { reason });
@@ -149,7 +157,7 @@ pub async fn edit_comment(
         // Re-read under the lock: a concurrent edit may have replaced the text meanwhile, and
         // the history must keep that version too.
         let current = existing(conn, id).await?;
-        let prediction = predictions::lock_for_comment(conn, id)
+        let prediction = predictions::lock_for_comment(conn, CommentId(id))
             .await
             .map_err(CommentError::at("locking the comment's prediction"))?;
         let previous_terms = match &prediction {

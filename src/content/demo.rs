@@ -14,6 +14,7 @@ use crate::comments::queries::NewComment;
 use crate::comments::write::create_comment;
 use crate::config::Secret;
 use crate::db::schema::users;
+use crate::ids::{ArticleId, CommentId, UserId};
 
 /// Slug of the demo article.
 pub const DEMO_SLUG: &str = "xi-lee-summit-2026";
@@ -247,7 +248,7 @@ pub async fn seed_demo(
         conn,
         &input,
         DEMO_SLUG,
-        user_ids[0],
+        UserId(user_ids[0]),
         now - Duration::hours(36),
     )
     .await?;
@@ -255,7 +256,7 @@ pub async fn seed_demo(
     for comment in THREAD {
         let html = markdown::render(comment.body)?;
         let new = NewComment {
-            article_id: article.id,
+            article_id: article.id.get(),
             parent_id: comment.parent.map(|i| comment_ids[i]),
             path: Vec::new(),
             depth: 0,
@@ -293,7 +294,7 @@ pub async fn seed_demo(
 /// Predictions, forecasts and one prediction resolved early by the demo moderator.
 async fn seed_predictions(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
+    article_id: ArticleId,
     user_ids: &[i64],
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
@@ -304,7 +305,7 @@ async fn seed_predictions(
         let body = format!("My forecast: {claim}.");
         let html = markdown::render(&body)?;
         let comment = NewComment {
-            article_id,
+            article_id: article_id.get(),
             parent_id: None,
             path: Vec::new(),
             depth: 0,
@@ -323,7 +324,7 @@ async fn seed_predictions(
         let comment_id = create_comment(conn, comment, Some(prediction))
             .await
             .map_err(|e| anyhow::anyhow!("seeding a demo prediction: {e}"))?;
-        let id = predictions::lock_for_comment(conn, comment_id)
+        let id = predictions::lock_for_comment(conn, CommentId(comment_id))
             .await?
             .map(|p| p.id)
             .ok_or_else(|| anyhow::anyhow!("the demo prediction was not stored"))?;
@@ -334,7 +335,7 @@ async fn seed_predictions(
             conn,
             prediction_ids[*prediction],
             article_id,
-            user_ids[*forecaster],
+            UserId(user_ids[*forecaster]),
             *percent,
             now,
         )
@@ -347,7 +348,7 @@ async fn seed_predictions(
         outcome: crate::predictions::state::Outcome::Yes,
         note: Some("Announced during the visit (demo data)."),
         evidence_url: None,
-        resolver_id: user_ids[1],
+        resolver_id: UserId(user_ids[1]),
     };
     crate::predictions::service::apply_resolution(conn, &visa, &resolution, now).await?;
     Ok(())

@@ -12,6 +12,7 @@ use crate::articles::error::ArticleError;
 use crate::articles::model::{ArticleChanges, ArticleInput, CreateArticleRequest};
 use crate::articles::queries as articles;
 use crate::db::schema::{articles as articles_table, users};
+use crate::ids::{ArticleId, UserId};
 
 /// The account imported articles are credited to when no `--author` is given. The dash makes
 /// it a name no person can register.
@@ -121,7 +122,7 @@ pub async fn upsert_article(
         .clone()
         .unwrap_or_else(|| derive_slug(&input.title));
     conn.transaction(async |conn| {
-        let existing: Option<(i64, Option<DateTime<Utc>>)> = articles_table::table
+        let existing: Option<(ArticleId, Option<DateTime<Utc>>)> = articles_table::table
             .filter(articles_table::slug.eq(&slug))
             .select((articles_table::id, articles_table::deleted_at))
             .for_update()
@@ -144,7 +145,7 @@ pub async fn upsert_article(
                 articles::update(conn, id, &changes).await?;
             }
             None => {
-                articles::insert(conn, &input, &slug, author_id, now).await?;
+                articles::insert(conn, &input, &slug, UserId(author_id), now).await?;
             }
         }
         Ok(slug)

@@ -8,6 +8,7 @@ use crate::auth::role::Role;
 use crate::auth::AuthUser;
 use crate::comments::state::CommentState;
 use crate::error::FieldError;
+use crate::ids::UserId;
 use crate::moderation::error::ModerationError;
 use crate::text::{optional_text, required_text};
 
@@ -22,11 +23,11 @@ const REASON_MAX: usize = 500;
 /// only where `self_allowed` (a moderator may remove their own comment, nobody bans themselves).
 pub fn ensure_can_act(
     actor: &AuthUser,
-    target_id: i64,
+    target_id: UserId,
     target_role: Role,
     self_allowed: bool,
 ) -> Result<(), ModerationError> {
-    if actor.id == target_id {
+    if UserId(actor.id) == target_id {
         return if self_allowed {
             Ok(())
         } else {
@@ -122,23 +123,23 @@ mod tests {
     fn the_tools_cannot_be_turned_against_those_who_hold_them() {
         let moderator = user(1, Role::Moderator);
         let admin = user(2, Role::Admin);
-        assert!(ensure_can_act(&moderator, 9, Role::Reader, false).is_ok());
-        assert!(ensure_can_act(&moderator, 9, Role::Moderator, false).is_err());
-        assert!(ensure_can_act(&moderator, 9, Role::Admin, false).is_err());
-        assert!(ensure_can_act(&admin, 9, Role::Moderator, false).is_ok());
+        assert!(ensure_can_act(&moderator, UserId(9), Role::Reader, false).is_ok());
+        assert!(ensure_can_act(&moderator, UserId(9), Role::Moderator, false).is_err());
+        assert!(ensure_can_act(&moderator, UserId(9), Role::Admin, false).is_err());
+        assert!(ensure_can_act(&admin, UserId(9), Role::Moderator, false).is_ok());
         assert!(matches!(
-            ensure_can_act(&admin, 9, Role::Admin, false),
+            ensure_can_act(&admin, UserId(9), Role::Admin, false),
             Err(ModerationError::Outranked)
         ));
-        assert!(ensure_can_act(&user(3, Role::Reader), 9, Role::Reader, false).is_err());
+        assert!(ensure_can_act(&user(3, Role::Reader), UserId(9), Role::Reader, false).is_err());
     }
 
     #[test]
     fn acting_on_oneself_only_where_allowed() {
         let moderator = user(1, Role::Moderator);
-        assert!(ensure_can_act(&moderator, 1, Role::Moderator, true).is_ok());
+        assert!(ensure_can_act(&moderator, UserId(1), Role::Moderator, true).is_ok());
         assert!(matches!(
-            ensure_can_act(&moderator, 1, Role::Moderator, false),
+            ensure_can_act(&moderator, UserId(1), Role::Moderator, false),
             Err(ModerationError::SelfAction)
         ));
     }
@@ -146,16 +147,22 @@ mod tests {
     #[test]
     fn admins_act_against_readers_and_moderators() {
         let admin = user(2, Role::Admin);
-        assert!(ensure_can_act(&admin, 9, Role::Reader, false).is_ok());
-        assert!(ensure_can_act(&admin, 9, Role::Moderator, false).is_ok());
+        assert!(ensure_can_act(&admin, UserId(9), Role::Reader, false).is_ok());
+        assert!(ensure_can_act(&admin, UserId(9), Role::Moderator, false).is_ok());
     }
 
     #[test]
     fn readers_act_against_nobody_else() {
         let reader = user(3, Role::Reader);
         for role in [Role::Reader, Role::Moderator, Role::Admin] {
-            assert!(ensure_can_act(&reader, 9, role, false).is_err(), "{role:?}");
-            assert!(ensure_can_act(&reader, 9, role, true).is_err(), "{role:?}");
+            assert!(
+                ensure_can_act(&reader, UserId(9), role, false).is_err(),
+                "{role:?}"
+            );
+            assert!(
+                ensure_can_act(&reader, UserId(9), role, true).is_err(),
+                "{role:?}"
+            );
         }
     }
 
@@ -164,10 +171,10 @@ mod tests {
         // An admin cannot act against an admin, but may on their own comment where allowed;
         // nobody acts on themselves where it is not, whatever their role.
         let admin = user(2, Role::Admin);
-        assert!(ensure_can_act(&admin, 2, Role::Admin, true).is_ok());
-        assert!(ensure_can_act(&admin, 2, Role::Admin, false).is_err());
+        assert!(ensure_can_act(&admin, UserId(2), Role::Admin, true).is_ok());
+        assert!(ensure_can_act(&admin, UserId(2), Role::Admin, false).is_err());
         let reader = user(3, Role::Reader);
-        assert!(ensure_can_act(&reader, 3, Role::Reader, false).is_err());
+        assert!(ensure_can_act(&reader, UserId(3), Role::Reader, false).is_err());
     }
 
     #[test]
@@ -176,8 +183,8 @@ mod tests {
         use actix_web::ResponseError;
         let moderator = user(1, Role::Moderator);
         for refused in [
-            ensure_can_act(&moderator, 9, Role::Admin, false),
-            ensure_can_act(&moderator, 1, Role::Moderator, false),
+            ensure_can_act(&moderator, UserId(9), Role::Admin, false),
+            ensure_can_act(&moderator, UserId(1), Role::Moderator, false),
         ] {
             let status = ApiError::from(refused.expect_err("refused")).status_code();
             assert_eq!(status, actix_web::http::StatusCode::FORBIDDEN);

@@ -3,6 +3,7 @@
 //! variant to the problem type clients have always received.
 
 use crate::error::FieldError;
+use crate::ids::CommentId;
 
 /// Why a moderation request was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +19,7 @@ pub enum ModerationError {
     NotTopLevel,
     /// No comment has this id (or its article is gone).
     #[error("comment {0} not found")]
-    CommentNotFound(i64),
+    CommentNotFound(CommentId),
     /// No live article has this slug.
     #[error("article {0} not found")]
     ArticleNotFound(String),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::Role;
 use crate::error::{FieldError, FieldErrors};
+use crate::ids::UserId;
 use crate::predictions::error::PredictionError;
 use crate::predictions::model::{NewPredictionRequest, PredictionEditRequest, ResolutionRequest};
 use crate::predictions::queries::{LockedPrediction, NewPrediction};
@@ -174,7 +175,7 @@ pub fn check_evidence(url: Option<String>) -> Result<Option<String>, FieldError>
 /// Who may resolve: never the author; a resolved prediction only an admin, saying why.
 pub fn check_resolver(
     prediction: &LockedPrediction,
-    resolver_id: i64,
+    resolver_id: UserId,
     role: Role,
     note: Option<&str>,
 ) -> Result<(), PredictionError> {
@@ -194,6 +195,7 @@ pub fn check_resolver(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{ArticleId, CommentId, PredictionId};
 
     #[test]
     fn deadlines_are_an_hour_to_ten_years_ahead() {
@@ -244,10 +246,10 @@ mod tests {
         resolves_at: DateTime<Utc>,
     ) -> LockedPrediction {
         LockedPrediction {
-            id: 1,
-            article_id: 2,
-            author_id: 3,
-            comment_id: 4,
+            id: PredictionId(1),
+            article_id: ArticleId(2),
+            author_id: UserId(3),
+            comment_id: CommentId(4),
             comment_visible: visible,
             resolves_at,
             outcome,
@@ -281,19 +283,19 @@ mod tests {
         let open = locked(None, true, now);
         let resolved = locked(Some(Outcome::Yes), true, now);
         assert!(matches!(
-            check_resolver(&open, 3, Role::Admin, None),
+            check_resolver(&open, UserId(3), Role::Admin, None),
             Err(PredictionError::OwnPrediction)
         ));
-        assert!(check_resolver(&open, 9, Role::Moderator, None).is_ok());
+        assert!(check_resolver(&open, UserId(9), Role::Moderator, None).is_ok());
         assert!(matches!(
-            check_resolver(&resolved, 9, Role::Moderator, Some("why")),
+            check_resolver(&resolved, UserId(9), Role::Moderator, Some("why")),
             Err(PredictionError::ReResolutionNotAdmin)
         ));
         assert!(matches!(
-            check_resolver(&resolved, 9, Role::Admin, None),
+            check_resolver(&resolved, UserId(9), Role::Admin, None),
             Err(PredictionError::ReResolutionWithoutNote)
         ));
-        assert!(check_resolver(&resolved, 9, Role::Admin, Some("why")).is_ok());
+        assert!(check_resolver(&resolved, UserId(9), Role::Admin, Some("why")).is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use diesel::result::Error as DieselError;
 
 use crate::db::PoolError;
 use crate::error::{ApiError, FieldError};
+use crate::ids::PredictionId;
 
 /// Every way a prediction request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +16,7 @@ pub enum PredictionError {
     Invalid(Vec<FieldError>),
     /// 404: no such prediction (or its article is deleted).
     #[error("prediction {0} not found")]
-    NotFound(i64),
+    NotFound(PredictionId),
     /// 404: no such user (track record, calibration chart).
     #[error("user {0} not found")]
     UserNotFound(String),

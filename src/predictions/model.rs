@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::model::PublicUser;
 use crate::comments::model::{ArticleRef, CommentView};
+use crate::ids::PredictionId;
 use crate::predictions::scoring::{probability, CalibrationBucket};
 use crate::predictions::state::{status, Outcome, PredictionSort, Status, StatusFilter};
 
@@ -16,7 +17,7 @@ use crate::predictions::state::{status, Outcome, PredictionSort, Status, StatusF
 pub struct PredictionCols {
     /// Id.
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub prediction_id: Option<i64>,
+    pub prediction_id: Option<PredictionId>,
     /// Claim.
     #[diesel(sql_type = Nullable<Text>)]
     pub prediction_claim: Option<String>,
@@ -88,7 +89,7 @@ impl PredictionView {
     /// The view of the columns, if the comment has a prediction. `hidden` nulls the claim and
     /// criteria (a removed comment's prediction).
     pub fn from_cols(cols: PredictionCols, now: DateTime<Utc>, hidden: bool) -> Option<Self> {
-        let id = cols.prediction_id?;
+        let id = cols.prediction_id?.get();
         let resolves_at = cols.prediction_resolves_at?;
         let outcome = cols.prediction_outcome;
         Some(Self {

@@ -3,6 +3,7 @@
 //! next one. The look-ahead row itself is `pagination::finish_page`'s.
 
 use crate::error::{FieldError, FieldErrors};
+use crate::ids::PredictionId;
 use crate::pagination::{self, first_field, Cursor};
 use crate::predictions::error::PredictionError;
 use crate::predictions::model::PredictionListQuery;
@@ -67,7 +68,10 @@ pub fn list_after(sort: PredictionSort, cursor: &Cursor) -> Result<ListAfter, Pr
         _ => pagination::cursor_time(&cursor.key).map(|t| t.to_rfc3339()),
     }
     .ok_or_else(invalid_cursor)?;
-    Ok(ListAfter { key, id: cursor.id })
+    Ok(ListAfter {
+        key,
+        id: PredictionId(cursor.id),
+    })
 }
 
 /// The cursor that continues after `row`.
@@ -85,7 +89,7 @@ pub fn list_cursor(page: &ListPage, row: &ListRow) -> String {
             serde_json::Value::from(prediction.prediction_forecasters.unwrap_or(0))
         }
     };
-    let id = prediction.prediction_id.unwrap_or(0);
+    let id = prediction.prediction_id.map_or(0, PredictionId::get);
     pagination::encode(&page.list, page.sort.as_str(), key, id)
 }
 
@@ -172,13 +176,14 @@ pub fn board_cursor(page: &BoardPage, row: &BoardRow) -> String {
         // f64, while a JSON number may come back one unit lower (serde_json's fast float
         // parser), which would return the same row forever.
         serde_json::json!([row.mean_brier.to_string(), -row.scored, row.username]),
-        row.user_id,
+        row.user_id.get(),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::UserId;
 
     #[test]
     fn board_cursors_round_trip_their_keyset_exactly() {
@@ -189,7 +194,7 @@ mod tests {
             cursor: None,
         };
         let row = BoardRow {
-            user_id: 7,
+            user_id: UserId(7),
             username: "minji".into(),
             display_name: None,
             scored: 12,

@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 
 use hindsight::articles::model::ArticleInput;
 use hindsight::articles::queries as articles;
+use hindsight::ids::UserId;
 
 const TAGS: &[&str] = &["korea", "china", "japan", "trade", "security"];
 
@@ -41,7 +42,7 @@ async fn ensure_articles(
         let slug = format!("forecasts-{tag}");
         let existing = articles::find_live_id(conn, &slug).await?;
         let id = match existing {
-            Some(article) => article.id,
+            Some(article) => article.id.get(),
             None => {
                 let input = ArticleInput {
                     title: format!("Forecasting {tag}"),
@@ -52,7 +53,10 @@ async fn ensure_articles(
                     tags: vec![(*tag).to_owned()],
                     published_at: None,
                 };
-                articles::insert(conn, &input, &slug, author, now).await?.id
+                articles::insert(conn, &input, &slug, UserId(author), now)
+                    .await?
+                    .id
+                    .get()
             }
         };
         ids.push(id);

@@ -191,7 +191,8 @@ pub async fn seed_load(
     let article_id = articles::find_live_id(conn, slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no article with slug {slug}"))?
-        .id;
+        .id
+        .get();
     let user_ids = create_users(conn, users.max(1), seed, now).await?;
     let reserved: Vec<Id> = diesel::sql_query(
         "SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id FROM generate_series(1, $1)",

@@ -217,7 +217,8 @@ async fn bench_sql(
     let article_id = hindsight::articles::queries::find_live_id(&mut conn, article)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no article with slug {article}"))?
-        .id;
+        .id
+        .get();
     // The page is two statements: which ids, then their rows.
     let ids =
         hindsight::comments::queries::reads::first_page_ids(&mut conn, article_id, sort, shape)

@@ -96,7 +96,8 @@ async fn article_id(
         .await
         .map_err(CommentError::at("finding the article"))?
         .ok_or_else(|| CommentError::ArticleNotFound(slug.to_owned()))?
-        .id)
+        .id
+        .get())
 }
 
 /// A tree page of `scope`, with the cursor of the next page.

@@ -49,7 +49,7 @@ pub async fn post(
         .map_err(CommentError::at("finding the article"))?;
     if let (Some(article), Some(parent_id)) = (&found, request.parent_id) {
         // Checked again under lock when inserting; checked here so one 422 names every field.
-        if !write::parent_in_article(&mut conn, article.id, parent_id).await? {
+        if !write::parent_in_article(&mut conn, article.id.get(), parent_id).await? {
             errors.push(parent_not_found());
         }
     }
@@ -64,7 +64,7 @@ pub async fn post(
         });
     }
     let new = NewComment {
-        article_id: article.id,
+        article_id: article.id.get(),
         parent_id: request.parent_id,
         path: Vec::new(),
         depth: 0,

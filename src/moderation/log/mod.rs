@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::ids::{ArticleId, CommentId, PredictionId, UserId};
+
 pub use queries::record;
 
 /// What a moderator did.
@@ -107,17 +109,17 @@ impl std::fmt::Display for Action {
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
     /// Who (None from the command line).
-    pub moderator_id: Option<i64>,
+    pub moderator_id: Option<UserId>,
     /// What.
     pub action: Action,
     /// Article target.
-    pub article_id: Option<i64>,
+    pub article_id: Option<ArticleId>,
     /// Comment target.
-    pub comment_id: Option<i64>,
+    pub comment_id: Option<CommentId>,
     /// User target.
-    pub target_user_id: Option<i64>,
+    pub target_user_id: Option<UserId>,
     /// Prediction target.
-    pub prediction_id: Option<i64>,
+    pub prediction_id: Option<PredictionId>,
     /// Why.
     pub reason: Option<&'a str>,
     /// Ban expiry.
@@ -126,7 +128,7 @@ pub struct Entry<'a> {
 
 impl Entry<'_> {
     /// An entry for `action` by `moderator_id`, every target empty.
-    pub fn new(action: Action, moderator_id: Option<i64>) -> Self {
+    pub fn new(action: Action, moderator_id: Option<UserId>) -> Self {
         Self {
             moderator_id,
             action,

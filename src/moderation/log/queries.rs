@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Entry;
 use crate::db::schema::mod_actions;
+use crate::ids::{CommentId, PredictionId, UserId};
 
 /// Writes one log row, in the caller's transaction (the action's own).
 #[tracing::instrument(level = "debug", skip_all, fields(action = %entry.action))]
@@ -43,7 +44,7 @@ pub struct LogRow {
     pub action: String,
     /// Who acted (None from the command line).
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub moderator_id: Option<i64>,
+    pub moderator_id: Option<UserId>,
     /// Their username.
     #[diesel(sql_type = Nullable<Text>)]
     pub moderator_username: Option<String>,
@@ -58,13 +59,13 @@ pub struct LogRow {
     pub article_title: Option<String>,
     /// The comment acted on.
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub comment_id: Option<i64>,
+    pub comment_id: Option<CommentId>,
     /// The prediction acted on.
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub prediction_id: Option<i64>,
+    pub prediction_id: Option<PredictionId>,
     /// The user acted against.
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub target_id: Option<i64>,
+    pub target_id: Option<UserId>,
     /// Their username.
     #[diesel(sql_type = Nullable<Text>)]
     pub target_username: Option<String>,

@@ -13,6 +13,7 @@ use crate::comments::model::ArticleRef;
 use crate::error::{ApiError, FieldError, FieldErrors};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
+use crate::ids::{CommentId, PredictionId};
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 
@@ -67,7 +68,7 @@ impl ModlogEntry {
             action: row.action,
             moderator: match (show_moderator, row.moderator_id, row.moderator_username) {
                 (true, Some(id), Some(username)) => Some(PublicUser {
-                    id,
+                    id: id.get(),
                     username,
                     display_name: row.moderator_display_name,
                 }),
@@ -77,13 +78,13 @@ impl ModlogEntry {
                 .article_slug
                 .zip(row.article_title)
                 .map(|(slug, title)| ArticleRef { slug, title }),
-            comment_id: row.comment_id,
-            prediction_id: row.prediction_id,
+            comment_id: row.comment_id.map(CommentId::get),
+            prediction_id: row.prediction_id.map(PredictionId::get),
             user: row
                 .target_id
                 .zip(row.target_username)
                 .map(|(id, username)| PublicUser {
-                    id,
+                    id: id.get(),
                     username,
                     display_name: row.target_display_name,
                 }),

@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
 use crate::db::schema::users;
+use crate::ids::UserId;
 
 /// The class of the advisory locks that order a user's new comments against bans of that
 /// user (`ban` in ASCII).
@@ -31,10 +32,10 @@ pub struct BanColumns {
 /// ban either commits before the comment's check (which then sees it) or waits for the comment
 /// to commit (and its content removal then sees the comment). An advisory lock rather than the
 /// user row, because votes lock comments before users and a row lock here would deadlock.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
 pub async fn hold_against_bans(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> QueryResult<BanColumns> {
     cached(
         diesel::sql_query(include_str!("ban_lock_shared.sql"))
@@ -52,8 +53,8 @@ pub async fn hold_against_bans(
 
 /// Takes the exclusive side of the user's ban lock (see [`hold_against_bans`]); a ban takes it
 /// before anything else, so comments being written commit first and none start meanwhile.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn lock_for_ban(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<()> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
+pub async fn lock_for_ban(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<()> {
     cached(
         diesel::sql_query(include_str!("ban_lock.sql"))
             .bind::<Integer, _>(BAN_LOCK_CLASS)
@@ -76,10 +77,10 @@ pub struct NewBan<'a> {
 }
 
 /// Sets a ban (`Some`) or clears it (`None`).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id, banned = ban.is_some()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get(), banned = ban.is_some()))]
 pub async fn set_ban(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     ban: Option<NewBan<'_>>,
 ) -> QueryResult<()> {
     let columns = BanColumns {

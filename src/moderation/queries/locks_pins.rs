@@ -6,12 +6,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{articles, comments};
+use crate::ids::{ArticleId, CommentId};
 
 /// Locks or unlocks an article's thread; the reason is kept only while locked.
-#[tracing::instrument(level = "debug", skip_all, fields(article_id = article_id, locked = locked))]
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = article_id.get(), locked = locked))]
 pub async fn set_lock(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
+    article_id: ArticleId,
     locked: bool,
     reason: Option<&str>,
 ) -> QueryResult<()> {
@@ -27,23 +28,26 @@ pub async fn set_lock(
 
 /// Locks the article row (after the comment, keeping the lock order comments → articles), so
 /// two moderators cannot both pin a fourth comment.
-#[tracing::instrument(level = "debug", skip_all, fields(article_id = article_id))]
-pub async fn lock_article_row(conn: &mut AsyncPgConnection, article_id: i64) -> QueryResult<()> {
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = article_id.get()))]
+pub async fn lock_article_row(
+    conn: &mut AsyncPgConnection,
+    article_id: ArticleId,
+) -> QueryResult<()> {
     articles::table
         .find(article_id)
         .select(articles::id)
         .for_update()
-        .first::<i64>(conn)
+        .first::<ArticleId>(conn)
         .await
         .map(|_| ())
 }
 
 /// How many comments of the article other than `except` are pinned.
-#[tracing::instrument(level = "debug", skip_all, fields(article_id = article_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(article_id = article_id.get()))]
 pub async fn other_pins(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
-    except: i64,
+    article_id: ArticleId,
+    except: CommentId,
 ) -> QueryResult<i64> {
     comments::table
         .filter(comments::article_id.eq(article_id))
@@ -55,10 +59,10 @@ pub async fn other_pins(
 }
 
 /// When the comment was pinned (None: not pinned).
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
 pub async fn pinned_at(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     comments::table
         .find(comment_id)
@@ -68,10 +72,10 @@ pub async fn pinned_at(
 }
 
 /// Pins (`Some(now)`) or unpins (`None`) a comment.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
 pub async fn set_pinned_at(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
     at: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     diesel::update(comments::table.find(comment_id))

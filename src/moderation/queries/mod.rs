@@ -16,12 +16,13 @@ use crate::auth::role::{stored_role, Role};
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::comments::state::CommentState;
 use crate::db::schema::{comments as comments_table, users};
+use crate::ids::{CommentId, UserId};
 
 pub use bans::{hold_against_bans, BanColumns};
 
 /// The role of a user (the target of an action, whose rank decides who may act).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn role_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Role> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
+pub async fn role_of(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<Role> {
     users::table
         .find(user_id)
         .select(users::role)
@@ -68,10 +69,10 @@ pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) ->
 
 /// The state of a comment as this transaction sees it (read again after its chain is locked,
 /// when a ban removes many comments).
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
 pub async fn comment_state(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
 ) -> QueryResult<CommentState> {
     comments_table::table
         .find(comment_id)
@@ -81,11 +82,11 @@ pub async fn comment_state(
 }
 
 /// Ids of a user's live comments, ascending (for a ban that removes their content).
-#[tracing::instrument(level = "debug", skip_all, fields(author_id = author_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(author_id = author_id.get()))]
 pub async fn live_comment_ids(
     conn: &mut AsyncPgConnection,
-    author_id: i64,
-) -> QueryResult<Vec<i64>> {
+    author_id: UserId,
+) -> QueryResult<Vec<CommentId>> {
     comments_table::table
         .filter(comments_table::author_id.eq(author_id))
         .filter(comments_table::state.eq(CommentState::Visible))

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
 use crate::db::schema::{comments, report_resolutions, reports};
+use crate::ids::{ArticleId, CommentId, ReportId, UserId};
 use crate::moderation::model::ReportAction;
 
 /// One report with its reporter, as the groups of `GET /reports` list it.
@@ -16,10 +17,10 @@ use crate::moderation::model::ReportAction;
 pub struct ReportRow {
     /// Id.
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ReportId,
     /// The comment reported.
     #[diesel(sql_type = BigInt)]
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     /// The resolution that closed it (None while open).
     #[diesel(sql_type = Nullable<BigInt>)]
     pub resolution_id: Option<i64>,
@@ -31,7 +32,7 @@ pub struct ReportRow {
     pub created_at: DateTime<Utc>,
     /// Who reported.
     #[diesel(sql_type = BigInt)]
-    pub reporter_id: i64,
+    pub reporter_id: UserId,
     /// Their username.
     #[diesel(sql_type = Text)]
     pub reporter_username: String,
@@ -45,7 +46,7 @@ pub struct ReportRow {
 pub struct OpenGroupRow {
     /// The reported comment.
     #[diesel(sql_type = BigInt)]
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     /// Its open reports.
     #[diesel(sql_type = Integer)]
     pub report_count: i32,
@@ -59,7 +60,7 @@ pub struct ResolutionRow {
     pub id: i64,
     /// The comment whose reports it closed.
     #[diesel(sql_type = BigInt)]
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     /// Dismiss or remove.
     #[diesel(sql_type = Text)]
     pub action: ReportAction,
@@ -71,7 +72,7 @@ pub struct ResolutionRow {
     pub resolved_at: DateTime<Utc>,
     /// Who resolved them.
     #[diesel(sql_type = BigInt)]
-    pub resolver_id: i64,
+    pub resolver_id: UserId,
     /// Their username.
     #[diesel(sql_type = Text)]
     pub resolver_username: String,
@@ -86,7 +87,7 @@ pub struct ResolutionRow {
 pub async fn open_groups(
     conn: &mut AsyncPgConnection,
     fetch: i64,
-    after: Option<(i32, i64)>,
+    after: Option<(i32, CommentId)>,
 ) -> QueryResult<Vec<OpenGroupRow>> {
     cached(
         diesel::sql_query(include_str!("reports/open_groups.sql"))
@@ -119,7 +120,7 @@ pub async fn resolved_groups(
 #[tracing::instrument(level = "debug", skip_all, fields(comments = comment_ids.len()))]
 pub async fn open_reports(
     conn: &mut AsyncPgConnection,
-    comment_ids: &[i64],
+    comment_ids: &[CommentId],
 ) -> QueryResult<Vec<ReportRow>> {
     cached(
         diesel::sql_query(include_str!("reports/open_reports.sql"))
@@ -133,7 +134,7 @@ pub async fn open_reports(
 #[tracing::instrument(level = "debug", skip_all, fields(resolutions = resolution_ids.len()))]
 pub async fn resolved_reports(
     conn: &mut AsyncPgConnection,
-    comment_ids: &[i64],
+    comment_ids: &[CommentId],
     resolution_ids: &[i64],
 ) -> QueryResult<Vec<ReportRow>> {
     cached(
@@ -150,11 +151,11 @@ pub async fn resolved_reports(
 #[diesel(table_name = reports)]
 pub struct NewReport<'a> {
     /// The comment reported.
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     /// Its article (reports vanish from lists with it).
-    pub article_id: i64,
+    pub article_id: ArticleId,
     /// Who reports.
-    pub reporter_id: i64,
+    pub reporter_id: UserId,
     /// Why.
     pub reason: &'a str,
     /// When.
@@ -162,11 +163,11 @@ pub struct NewReport<'a> {
 }
 
 /// Files a report; a second open one by the same reporter violates `reports_open_key`.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = report.comment_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = report.comment_id.get()))]
 pub async fn insert_report(
     conn: &mut AsyncPgConnection,
     report: &NewReport<'_>,
-) -> QueryResult<i64> {
+) -> QueryResult<ReportId> {
     diesel::insert_into(reports::table)
         .values(report)
         .returning(reports::id)
@@ -175,8 +176,11 @@ pub async fn insert_report(
 }
 
 /// Adds one to the comment's stored open-report count (the queue's sort key).
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
-pub async fn count_new_report(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<()> {
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
+pub async fn count_new_report(
+    conn: &mut AsyncPgConnection,
+    comment_id: CommentId,
+) -> QueryResult<()> {
     diesel::update(comments::table.find(comment_id))
         .set(comments::open_report_count.eq(comments::open_report_count + 1))
         .execute(conn)
@@ -185,8 +189,8 @@ pub async fn count_new_report(conn: &mut AsyncPgConnection, comment_id: i64) -> 
 }
 
 /// How many reports on the comment are still open.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
-pub async fn count_open(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<i64> {
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
+pub async fn count_open(conn: &mut AsyncPgConnection, comment_id: CommentId) -> QueryResult<i64> {
     reports::table
         .filter(reports::comment_id.eq(comment_id))
         .filter(reports::resolution_id.is_null())
@@ -200,11 +204,11 @@ pub async fn count_open(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryR
 #[diesel(table_name = report_resolutions)]
 pub struct NewResolution<'a> {
     /// The comment whose open reports it closes.
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     /// Its article.
-    pub article_id: i64,
+    pub article_id: ArticleId,
     /// The moderator.
-    pub resolved_by: i64,
+    pub resolved_by: UserId,
     /// Dismiss or remove.
     pub action: ReportAction,
     /// Why.
@@ -214,7 +218,7 @@ pub struct NewResolution<'a> {
 }
 
 /// Records a resolution; returns its id.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = resolution.comment_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = resolution.comment_id.get()))]
 pub async fn insert_resolution(
     conn: &mut AsyncPgConnection,
     resolution: &NewResolution<'_>,
@@ -227,10 +231,10 @@ pub async fn insert_resolution(
 }
 
 /// Closes the comment's open reports under the resolution and zeroes its open count.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
 pub async fn close_open_reports(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
     resolution_id: i64,
 ) -> QueryResult<()> {
     diesel::update(

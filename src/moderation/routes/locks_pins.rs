@@ -8,6 +8,7 @@ use crate::comments::model::CommentView;
 use crate::error::ApiError;
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
+use crate::ids::CommentId;
 use crate::moderation::model::{LockRequest, PinRequest};
 use crate::moderation::service::locks_pins;
 use crate::startup::AppState;
@@ -68,6 +69,7 @@ pub async fn pin_comment(
 ) -> Result<web::Json<CommentView>, ApiError> {
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let view = locks_pins::pin_comment(&state.pool, &moderator.0, *id, body.pinned, now).await?;
+    let view = locks_pins::pin_comment(&state.pool, &moderator.0, CommentId(*id), body.pinned, now)
+        .await?;
     Ok(web::Json(view))
 }

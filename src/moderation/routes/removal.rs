@@ -7,6 +7,7 @@ use crate::comments::model::CommentView;
 use crate::error::ApiError;
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
+use crate::ids::CommentId;
 use crate::moderation::model::RemovalRequest;
 use crate::moderation::service::removal;
 use crate::startup::AppState;
@@ -34,7 +35,9 @@ pub async fn remove_comment(
 ) -> Result<web::Json<CommentView>, ApiError> {
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let view = removal::remove_comment(&state.pool, &moderator.0, *id, &body.reason, now).await?;
+    let view =
+        removal::remove_comment(&state.pool, &moderator.0, CommentId(*id), &body.reason, now)
+            .await?;
     Ok(web::Json(view))
 }
 
@@ -56,6 +59,6 @@ pub async fn restore_comment(
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentView>, ApiError> {
     let now = state.clock.now();
-    let view = removal::restore_comment(&state.pool, &moderator.0, *id, now).await?;
+    let view = removal::restore_comment(&state.pool, &moderator.0, CommentId(*id), now).await?;
     Ok(web::Json(view))
 }

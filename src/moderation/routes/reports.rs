@@ -8,6 +8,7 @@ use crate::auth::{AuthUser, Moderator};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
+use crate::ids::{CommentId, UserId};
 use crate::moderation::model::*;
 use crate::moderation::service::reports;
 use crate::pagination::{self, Page};
@@ -52,7 +53,14 @@ pub async fn report_comment(
         .take(limits.reports, &format!("reports:{}", user.id))?;
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let filed = reports::file_report(&state.pool, user.id, *id, &body.reason, now).await?;
+    let filed = reports::file_report(
+        &state.pool,
+        UserId(user.id),
+        CommentId(*id),
+        &body.reason,
+        now,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(filed))
 }
 
@@ -108,7 +116,7 @@ pub async fn resolve_reports(
     body: ApiJson<ReportResolutionRequest>,
 ) -> Result<web::Json<ReportGroup>, ApiError> {
     let body = body.into_inner()?;
-    let (id, now) = (*comment_id, state.clock.now());
+    let (id, now) = (CommentId(*comment_id), state.clock.now());
     let group = reports::resolve_reports(
         &state.pool,
         &moderator.0,

@@ -8,6 +8,7 @@ use super::target_user;
 use crate::auth::role::stored_role;
 use crate::auth::AuthUser;
 use crate::db::DbPool;
+use crate::ids::UserId;
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -39,12 +40,13 @@ pub async fn ban_user(
     let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
         let target = target_user(conn, username).await?;
-        ensure_can_act(moderator, target.id, stored_role(&target.role), false)?;
-        queries::lock_for_ban(conn, target.id)
+        let target_id = UserId(target.id);
+        ensure_can_act(moderator, target_id, stored_role(&target.role), false)?;
+        queries::lock_for_ban(conn, target_id)
             .await
             .map_err(ModerationError::at("taking the ban lock"))?;
         if order.remove_content {
-            remove_all(conn, target.id, &reason, now).await?;
+            remove_all(conn, target_id, &reason, now).await?;
         }
         // The user row last: the lock order is comments, articles, users.
         let ban = NewBan {
@@ -52,14 +54,14 @@ pub async fn ban_user(
             until: order.expires_at,
             reason: &reason,
         };
-        queries::set_ban(conn, target.id, Some(ban))
+        queries::set_ban(conn, target_id, Some(ban))
             .await
             .map_err(ModerationError::at("storing the ban"))?;
         let entry = Entry {
-            target_user_id: Some(target.id),
+            target_user_id: Some(target_id),
             reason: Some(&reason),
             expires_at: order.expires_at,
-            ..Entry::new(Action::BanUser, Some(moderator.id))
+            ..Entry::new(Action::BanUser, Some(UserId(moderator.id)))
         };
         log::record(conn, entry, now)
             .await
@@ -79,19 +81,20 @@ pub async fn unban_user(
     let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
         let target = target_user(conn, username).await?;
-        ensure_can_act(moderator, target.id, stored_role(&target.role), false)?;
+        let target_id = UserId(target.id);
+        ensure_can_act(moderator, target_id, stored_role(&target.role), false)?;
         if target.banned_at.is_none() {
             return Err(ModerationError::NotBanned);
         }
-        queries::set_ban(conn, target.id, None)
+        queries::set_ban(conn, target_id, None)
             .await
             .map_err(ModerationError::at("clearing the ban"))?;
         crate::accounts::queries::forget_retained_ban(conn, target.id)
             .await
             .map_err(ModerationError::at("forgetting the retained ban"))?;
         let entry = Entry {
-            target_user_id: Some(target.id),
-            ..Entry::new(Action::UnbanUser, Some(moderator.id))
+            target_user_id: Some(target_id),
+            ..Entry::new(Action::UnbanUser, Some(UserId(moderator.id)))
         };
         log::record(conn, entry, now)
             .await

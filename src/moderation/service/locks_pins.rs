@@ -10,6 +10,7 @@ use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries as comments;
 use crate::db::DbPool;
+use crate::ids::{ArticleId, CommentId, UserId};
 use crate::moderation::domain;
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -39,7 +40,7 @@ pub async fn lock_article(
         let entry = Entry {
             article_id: Some(article.id),
             reason: reason.as_deref(),
-            ..Entry::new(Action::lock(locked), Some(moderator.id))
+            ..Entry::new(Action::lock(locked), Some(UserId(moderator.id)))
         };
         log::record(conn, entry, now)
             .await
@@ -56,11 +57,11 @@ pub async fn lock_article(
 /// Pins or unpins a top-level comment (at most three per article; pinning needs a live
 /// comment), logs a change, and returns the comment. Asking for the current state changes and
 /// logs nothing.
-#[tracing::instrument(skip_all, fields(comment_id = id, pinned = pinned, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), pinned = pinned, moderator_id = moderator.id))]
 pub async fn pin_comment(
     pool: &DbPool,
     moderator: &AuthUser,
-    id: i64,
+    id: CommentId,
     pinned: bool,
     now: DateTime<Utc>,
 ) -> Result<CommentView, ModerationError> {
@@ -70,7 +71,8 @@ pub async fn pin_comment(
         if !comment.ancestors().is_empty() {
             return Err(ModerationError::NotTopLevel);
         }
-        lock_for_pin(conn, id, comment.article_id, pinned).await?;
+        let article_id = ArticleId(comment.article_id);
+        lock_for_pin(conn, id, article_id, pinned).await?;
         let already = queries::pinned_at(conn, id)
             .await
             .map_err(ModerationError::at("reading the pin"))?;
@@ -81,10 +83,10 @@ pub async fn pin_comment(
             .await
             .map_err(ModerationError::at("setting the pin"))?;
         let entry = Entry {
-            article_id: Some(comment.article_id),
+            article_id: Some(article_id),
             comment_id: Some(id),
-            target_user_id: Some(comment.author_id),
-            ..Entry::new(Action::pin(pinned), Some(moderator.id))
+            target_user_id: Some(UserId(comment.author_id)),
+            ..Entry::new(Action::pin(pinned), Some(UserId(moderator.id)))
         };
         log::record(conn, entry, now)
             .await
@@ -98,11 +100,11 @@ pub async fn pin_comment(
 /// two moderators cannot both pin a fourth), and checks that a pin fits.
 async fn lock_for_pin(
     conn: &mut AsyncPgConnection,
-    id: i64,
-    article_id: i64,
+    id: CommentId,
+    article_id: ArticleId,
     pinned: bool,
 ) -> Result<(), ModerationError> {
-    let current = comments::lock_chain(conn, &[id])
+    let current = comments::lock_chain(conn, &[id.get()])
         .await
         .map_err(ModerationError::at("locking the comment"))?;
     queries::lock_article_row(conn, article_id)

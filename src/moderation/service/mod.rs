@@ -16,6 +16,7 @@ use crate::auth::AuthUser;
 use crate::comments::model::{CommentView, ViewContext};
 use crate::comments::queries::reads::find_comment;
 use crate::comments::queries::{self as comments, CommentForWrite};
+use crate::ids::{CommentId, UserId};
 use crate::moderation::domain;
 use crate::moderation::error::ModerationError;
 use crate::moderation::queries;
@@ -23,11 +24,11 @@ use crate::moderation::queries;
 /// A comment as moderators see it (removed text and reason included), after an action.
 pub async fn moderator_view(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
     moderator: &AuthUser,
     now: DateTime<Utc>,
 ) -> Result<CommentView, ModerationError> {
-    let row = find_comment(conn, id, Some(moderator.id))
+    let row = find_comment(conn, id.get(), Some(moderator.id))
         .await
         .map_err(ModerationError::at("reading the comment for the moderator"))?
         .ok_or(ModerationError::CommentNotFound(id))?;
@@ -40,10 +41,10 @@ pub async fn moderator_view(
 /// The comment an action targets, with its author's role (which decides who may act).
 async fn comment_and_author_role(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
 ) -> Result<(CommentForWrite, Role), ModerationError> {
     let comment = find_comment_for_write(conn, id).await?;
-    let role = queries::role_of(conn, comment.author_id)
+    let role = queries::role_of(conn, UserId(comment.author_id))
         .await
         .map_err(ModerationError::at("reading the author's role"))?;
     Ok((comment, role))
@@ -52,9 +53,9 @@ async fn comment_and_author_role(
 /// The comment an action targets, or the 404 naming its id.
 async fn find_comment_for_write(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
 ) -> Result<CommentForWrite, ModerationError> {
-    comments::find_for_write(conn, id)
+    comments::find_for_write(conn, id.get())
         .await
         .map_err(ModerationError::at("finding the comment"))?
         .ok_or(ModerationError::CommentNotFound(id))

@@ -8,6 +8,7 @@ use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::db::DbPool;
+use crate::ids::{ArticleId, CommentId, UserId};
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -15,11 +16,11 @@ use crate::moderation::queries;
 
 /// Removes a comment (a moderator may remove their own, not a peer's or a superior's), logs
 /// it, and returns it as moderators see it.
-#[tracing::instrument(skip_all, fields(comment_id = id, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), moderator_id = moderator.id))]
 pub async fn remove_comment(
     pool: &DbPool,
     moderator: &AuthUser,
-    id: i64,
+    id: CommentId,
     raw_reason: &str,
     now: DateTime<Utc>,
 ) -> Result<CommentView, ModerationError> {
@@ -27,16 +28,16 @@ pub async fn remove_comment(
     let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(moderator, comment.author_id, role, true)?;
+        ensure_can_act(moderator, UserId(comment.author_id), role, true)?;
         if !remove_if_live(conn, &comment, &reason, now).await? {
             return Err(ModerationError::CommentNotLive);
         }
         let entry = Entry {
-            article_id: Some(comment.article_id),
+            article_id: Some(ArticleId(comment.article_id)),
             comment_id: Some(id),
-            target_user_id: Some(comment.author_id),
+            target_user_id: Some(UserId(comment.author_id)),
             reason: Some(&reason),
-            ..Entry::new(Action::RemoveComment, Some(moderator.id))
+            ..Entry::new(Action::RemoveComment, Some(UserId(moderator.id)))
         };
         log::record(conn, entry, now)
             .await
@@ -47,17 +48,17 @@ pub async fn remove_comment(
 }
 
 /// Restores a removed comment (nobody restores their own), logs it, and returns it.
-#[tracing::instrument(skip_all, fields(comment_id = id, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), moderator_id = moderator.id))]
 pub async fn restore_comment(
     pool: &DbPool,
     moderator: &AuthUser,
-    id: i64,
+    id: CommentId,
     now: DateTime<Utc>,
 ) -> Result<CommentView, ModerationError> {
     let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(moderator, comment.author_id, role, false)?;
+        ensure_can_act(moderator, UserId(comment.author_id), role, false)?;
         let current = comments::lock_chain(conn, &comment.chain())
             .await
             .map_err(ModerationError::at("locking the comment chain"))?;
@@ -68,10 +69,10 @@ pub async fn restore_comment(
             .await
             .map_err(ModerationError::at("restoring the comment"))?;
         let entry = Entry {
-            article_id: Some(comment.article_id),
+            article_id: Some(ArticleId(comment.article_id)),
             comment_id: Some(id),
-            target_user_id: Some(comment.author_id),
-            ..Entry::new(Action::RestoreComment, Some(moderator.id))
+            target_user_id: Some(UserId(comment.author_id)),
+            ..Entry::new(Action::RestoreComment, Some(UserId(moderator.id)))
         };
         log::record(conn, entry, now)
             .await
@@ -86,7 +87,7 @@ pub async fn restore_comment(
 /// order (comments, then articles); each comment's state is read again under that lock.
 pub async fn remove_all(
     conn: &mut AsyncPgConnection,
-    author_id: i64,
+    author_id: UserId,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, ModerationError> {
@@ -99,7 +100,7 @@ pub async fn remove_all(
         .map_err(ModerationError::at("locking the user's comment chains"))?;
     let mut removed = 0;
     for comment in &targets {
-        let state = queries::comment_state(conn, comment.id)
+        let state = queries::comment_state(conn, CommentId(comment.id))
             .await
             .map_err(ModerationError::at("reading a comment's state under lock"))?;
         if domain::is_live(Some(state)) {
@@ -115,14 +116,14 @@ pub async fn remove_all(
 /// The user's live comments, with what a removal needs of each.
 async fn live_comments_of(
     conn: &mut AsyncPgConnection,
-    author_id: i64,
+    author_id: UserId,
 ) -> Result<Vec<CommentForWrite>, ModerationError> {
     let ids = queries::live_comment_ids(conn, author_id)
         .await
         .map_err(ModerationError::at("listing the user's live comments"))?;
     let mut targets = Vec::with_capacity(ids.len());
     for id in ids {
-        let found = comments::find_for_write(conn, id)
+        let found = comments::find_for_write(conn, id.get())
             .await
             .map_err(ModerationError::at("reading one of the user's comments"))?;
         targets.extend(found);

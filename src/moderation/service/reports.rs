@@ -16,6 +16,7 @@ use crate::comments::model::{CommentRow, CommentView, ViewContext};
 use crate::comments::queries as comments;
 use crate::db::DbPool;
 use crate::error::violated_constraint;
+use crate::ids::{ArticleId, CommentId, UserId};
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -25,11 +26,11 @@ use crate::pagination::{self, Cursor, Page};
 
 /// Files a report on a live comment (one open report per user per comment). Filing writes no
 /// log row; reporters never see each other, and authors never see who reported them.
-#[tracing::instrument(skip_all, fields(comment_id = id, reporter_id = reporter_id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), reporter_id = reporter_id.get()))]
 pub async fn file_report(
     pool: &DbPool,
-    reporter_id: i64,
-    id: i64,
+    reporter_id: UserId,
+    id: CommentId,
     raw_reason: &str,
     now: DateTime<Utc>,
 ) -> Result<FiledReport, ModerationError> {
@@ -43,7 +44,7 @@ pub async fn file_report(
             }
             let report = NewReport {
                 comment_id: id,
-                article_id: comment.article_id,
+                article_id: ArticleId(comment.article_id),
                 reporter_id,
                 reason: &reason,
                 created_at: now,
@@ -62,8 +63,8 @@ pub async fn file_report(
         })
         .await?;
     Ok(FiledReport {
-        id: report_id,
-        comment_id: id,
+        id: report_id.get(),
+        comment_id: id.get(),
         reason,
         created_at: now,
     })
@@ -104,9 +105,9 @@ async fn open_page(
     let list = ReportStatus::Open.cursor_list();
     let (rows, next_cursor) = pagination::finish_page(rows, limit, |last| {
         let key = Value::from(last.report_count);
-        pagination::encode(list, "default", key, last.comment_id)
+        pagination::encode(list, "default", key, last.comment_id.get())
     });
-    let ids: Vec<i64> = rows.iter().map(|r| r.comment_id).collect();
+    let ids: Vec<CommentId> = rows.iter().map(|r| r.comment_id).collect();
     let reports = queries::open_reports(conn, &ids)
         .await
         .map_err(ModerationError::at("reading the open reports"))?;
@@ -142,7 +143,7 @@ async fn resolved_page(
         pagination::encode(list, "default", Value::from(at), last.id)
     });
     let resolution_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let comment_ids: Vec<i64> = rows.iter().map(|r| r.comment_id).collect();
+    let comment_ids: Vec<CommentId> = rows.iter().map(|r| r.comment_id).collect();
     let reports = queries::resolved_reports(conn, &comment_ids, &resolution_ids)
         .await
         .map_err(ModerationError::at("reading the resolved reports"))?;
@@ -155,7 +156,7 @@ async fn resolved_page(
                 action: r.action,
                 reason: r.reason,
                 resolved_by: PublicUser {
-                    id: r.resolver_id,
+                    id: r.resolver_id.get(),
                     username: r.resolver_username,
                     display_name: r.resolver_display_name,
                 },
@@ -170,11 +171,11 @@ async fn resolved_page(
 
 /// Resolves every open report on a comment: `dismiss` closes them, `remove` also removes the
 /// comment (subject to the same limits as a removal). Logged; returns the resolved group.
-#[tracing::instrument(skip_all, fields(comment_id = id, action = ?action, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), action = ?action, moderator_id = moderator.id))]
 pub async fn resolve_reports(
     pool: &DbPool,
     moderator: &AuthUser,
-    id: i64,
+    id: CommentId,
     action: ReportAction,
     raw_reason: &str,
     now: DateTime<Utc>,
@@ -207,14 +208,14 @@ pub async fn resolve_reports(
 async fn close_reports(
     conn: &mut AsyncPgConnection,
     moderator: &AuthUser,
-    id: i64,
+    id: CommentId,
     action: ReportAction,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, ModerationError> {
     let comment = if action == ReportAction::Remove {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(moderator, comment.author_id, role, true)?;
+        ensure_can_act(moderator, UserId(comment.author_id), role, true)?;
         comment
     } else {
         find_comment_for_write(conn, id).await?
@@ -233,8 +234,8 @@ async fn close_reports(
     }
     let resolution = NewResolution {
         comment_id: id,
-        article_id: comment.article_id,
-        resolved_by: moderator.id,
+        article_id: ArticleId(comment.article_id),
+        resolved_by: UserId(moderator.id),
         action,
         reason,
         resolved_at: now,
@@ -246,11 +247,11 @@ async fn close_reports(
         .await
         .map_err(ModerationError::at("closing the reports"))?;
     let entry = Entry {
-        article_id: Some(comment.article_id),
+        article_id: Some(ArticleId(comment.article_id)),
         comment_id: Some(id),
-        target_user_id: Some(comment.author_id),
+        target_user_id: Some(UserId(comment.author_id)),
         reason: Some(reason),
-        ..Entry::new(Action::ResolveReports, Some(moderator.id))
+        ..Entry::new(Action::ResolveReports, Some(UserId(moderator.id)))
     };
     log::record(conn, entry, now)
         .await
@@ -262,16 +263,17 @@ async fn close_reports(
 /// whose article was deleted are left out (their groups with them).
 async fn moderator_rows(
     conn: &mut AsyncPgConnection,
-    ids: &[i64],
+    ids: &[CommentId],
     moderator: &AuthUser,
-) -> Result<HashMap<i64, CommentRow>, ModerationError> {
-    let rows = crate::comments::queries::reads::rows_by_ids(conn, ids, Some(moderator.id))
+) -> Result<HashMap<CommentId, CommentRow>, ModerationError> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+    let rows = crate::comments::queries::reads::rows_by_ids(conn, &ids, Some(moderator.id))
         .await
         .map_err(ModerationError::at("reading the reported comments"))?;
     Ok(rows
         .into_iter()
         .filter(|row| row.article_live)
-        .map(|row| (row.id, row))
+        .map(|row| (CommentId(row.id), row))
         .collect())
 }
 
@@ -283,9 +285,9 @@ fn group<'a>(
 ) -> Option<ReportGroup> {
     let reports: Vec<ReportView> = rows
         .map(|r| ReportView {
-            id: r.id,
+            id: r.id.get(),
             reporter: PublicUser {
-                id: r.reporter_id,
+                id: r.reporter_id.get(),
                 username: r.reporter_username.clone(),
                 display_name: r.reporter_display_name.clone(),
             },
@@ -306,12 +308,12 @@ fn group<'a>(
 }
 
 /// The keyset of an open-list cursor: the open-report count and comment id of the last group.
-fn open_key(cursor: &Cursor) -> Result<(i32, i64), ModerationError> {
+fn open_key(cursor: &Cursor) -> Result<(i32, CommentId), ModerationError> {
     cursor
         .key
         .as_i64()
         .and_then(|v| i32::try_from(v).ok())
-        .map(|count| (count, cursor.id))
+        .map(|count| (count, CommentId(cursor.id)))
         .ok_or(ModerationError::InvalidCursor)
 }
 
@@ -332,7 +334,7 @@ mod tests {
             key: Value::from(4),
             id: 9,
         };
-        assert_eq!(open_key(&count).expect("a count"), (4, 9));
+        assert_eq!(open_key(&count).expect("a count"), (4, CommentId(9)));
         assert!(resolved_key(&count).is_err());
         let too_big = Cursor {
             key: Value::from(i64::from(i32::MAX) + 1),

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
 use crate::db::schema::{forecast_history, forecasts, predictions};
+use crate::ids::{ArticleId, CommentId, PredictionId, UserId};
 use crate::predictions::state::Outcome;
 
 /// A prediction to store with its comment.
@@ -28,13 +29,13 @@ pub struct NewPrediction {
 #[tracing::instrument(skip_all, fields(comment_id, article_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
-    article_id: i64,
-    author_id: i64,
+    comment_id: CommentId,
+    article_id: ArticleId,
+    author_id: UserId,
     prediction: &NewPrediction,
     now: DateTime<Utc>,
-) -> QueryResult<i64> {
-    let id: i64 = diesel::insert_into(predictions::table)
+) -> QueryResult<PredictionId> {
+    let id: PredictionId = diesel::insert_into(predictions::table)
         .values((
             predictions::comment_id.eq(comment_id),
             predictions::article_id.eq(article_id),
@@ -56,16 +57,16 @@ pub async fn insert(
 pub struct LockedPrediction {
     /// Id.
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: PredictionId,
     /// Article.
     #[diesel(sql_type = BigInt)]
-    pub article_id: i64,
+    pub article_id: ArticleId,
     /// Author.
     #[diesel(sql_type = BigInt)]
-    pub author_id: i64,
+    pub author_id: UserId,
     /// Comment.
     #[diesel(sql_type = BigInt)]
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     /// Whether the comment is visible (neither deleted nor removed): forecasts need it.
     #[diesel(sql_type = Bool)]
     pub comment_visible: bool,
@@ -86,7 +87,7 @@ pub struct LockedPrediction {
 #[derive(QueryableByName)]
 struct LockedId {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    id: CommentId,
 }
 
 /// Locks a prediction of a live article; every forecast and resolution of it is serialised.
@@ -98,8 +99,11 @@ struct LockedId {
 /// waits for a lock sees every other table, and its subqueries, as they were when it began:
 /// reading in the locking statement would miss a removal or a forecast committed while it
 /// waited.)
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
-pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<LockedPrediction>> {
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: PredictionId,
+) -> QueryResult<Option<LockedPrediction>> {
     let comment = cached(diesel::sql_query(include_str!("lock_comment.sql")).bind::<BigInt, _>(id))
         .get_result::<LockedId>(conn)
         .await
@@ -108,7 +112,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<L
     if comment.is_none() {
         return Ok(None);
     }
-    let prediction: Option<i64> = predictions::table
+    let prediction: Option<PredictionId> = predictions::table
         .find(id)
         .select(predictions::id)
         .for_no_key_update()
@@ -128,9 +132,9 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<L
 #[tracing::instrument(skip_all, fields(comment_id))]
 pub async fn lock_for_comment(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
 ) -> QueryResult<Option<LockedPrediction>> {
-    let id: Option<i64> = predictions::table
+    let id: Option<PredictionId> = predictions::table
         .filter(predictions::comment_id.eq(comment_id))
         .select(predictions::id)
         .first(conn)
@@ -155,9 +159,9 @@ struct Community {
 #[tracing::instrument(skip_all, fields(prediction_id, user_id))]
 pub async fn record_forecast(
     conn: &mut AsyncPgConnection,
-    prediction_id: i64,
-    article_id: i64,
-    user_id: i64,
+    prediction_id: PredictionId,
+    article_id: ArticleId,
+    user_id: UserId,
     percent: i16,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
@@ -221,8 +225,8 @@ pub struct Terms {
 }
 
 /// The current claim, criteria and deadline (for an edit of the terms and the edit history).
-#[tracing::instrument(level = "debug", skip_all, fields(prediction_id = id))]
-pub async fn current_terms(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Terms> {
+#[tracing::instrument(level = "debug", skip_all, fields(prediction_id = id.get()))]
+pub async fn current_terms(conn: &mut AsyncPgConnection, id: PredictionId) -> QueryResult<Terms> {
     predictions::table
         .find(id)
         .select(Terms::as_select())
@@ -231,10 +235,10 @@ pub async fn current_terms(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
 }
 
 /// Changes the terms of a prediction.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
 pub async fn update_terms(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: PredictionId,
     claim: &str,
     criteria: Option<&str>,
     resolves_at: DateTime<Utc>,

@@ -6,13 +6,14 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
+use crate::ids::{ArticleId, UserId};
 
 /// One ranked forecaster.
 #[derive(Debug, QueryableByName)]
 pub struct BoardRow {
     /// The forecaster.
     #[diesel(sql_type = BigInt)]
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Their username (the last tie breaker).
     #[diesel(sql_type = Text)]
     pub username: String,
@@ -47,7 +48,7 @@ pub enum BoardScope<'a> {
     /// Every scored forecast.
     All,
     /// One article, by id.
-    Article(i64),
+    Article(ArticleId),
     /// Articles with this tag.
     Tag(&'a str),
 }

@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::comments::model::CommentRow;
 use crate::comments::queries::reads::comment_rows_sql;
 use crate::db::cached;
+use crate::ids::{PredictionId, UserId};
 use crate::predictions::state::{PredictionSort, StatusFilter};
 
 /// One prediction of the list with its comment and the prediction's author.
@@ -23,7 +24,7 @@ pub struct ListRow {
     pub prediction_created_at: DateTime<Utc>,
     /// The prediction's author.
     #[diesel(sql_type = BigInt)]
-    pub prediction_author_id: i64,
+    pub prediction_author_id: UserId,
     /// Their username.
     #[diesel(sql_type = Text)]
     pub prediction_author_username: String,
@@ -38,7 +39,7 @@ pub struct ListAfter {
     /// The sort key as text, cast by the statement to its column's type.
     pub key: String,
     /// The prediction id (tie breaker).
-    pub id: i64,
+    pub id: PredictionId,
 }
 
 /// What a list page asks for.
@@ -56,7 +57,7 @@ pub struct ListFilter<'a> {
     /// Where the page starts; None for the first page.
     pub after: Option<ListAfter>,
     /// The reader, for their vote and forecast (None when anonymous).
-    pub viewer: Option<i64>,
+    pub viewer: Option<UserId>,
     /// The time the status is judged at.
     pub now: DateTime<Utc>,
 }
@@ -124,7 +125,7 @@ pub async fn page(
         .bind::<Nullable<Text>, _>(filter.article)
         .bind::<Nullable<Text>, _>(filter.author)
         .bind::<BigInt, _>(filter.limit + 1)
-        .bind::<BigInt, _>(filter.viewer.unwrap_or(0));
+        .bind::<BigInt, _>(filter.viewer.map_or(0, UserId::get));
     if let Some(after) = &filter.after {
         query = query
             .bind::<Text, _>(after.key.clone())

@@ -9,12 +9,16 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::schema::{
     articles, comments, forecast_history, forecasts, predictions, user_calibration, user_scores,
 };
+use crate::ids::{CommentId, PredictionId, UserId};
 use crate::predictions::state::Outcome;
 use crate::predictions::views::HistoryPoint;
 
 /// The comment a prediction hangs on (its article may be gone; the comment read checks).
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
-pub async fn comment_id_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<i64>> {
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
+pub async fn comment_id_of(
+    conn: &mut AsyncPgConnection,
+    id: PredictionId,
+) -> QueryResult<Option<CommentId>> {
     predictions::table
         .find(id)
         .select(predictions::comment_id)
@@ -32,7 +36,10 @@ struct PercentCount {
 
 /// Ten counts of current forecasts by bucket.
 #[tracing::instrument(skip_all, fields(prediction_id))]
-pub async fn histogram(conn: &mut AsyncPgConnection, prediction_id: i64) -> QueryResult<Vec<i64>> {
+pub async fn histogram(
+    conn: &mut AsyncPgConnection,
+    prediction_id: PredictionId,
+) -> QueryResult<Vec<i64>> {
     let rows: Vec<PercentCount> = forecasts::table
         .filter(forecasts::prediction_id.eq(prediction_id))
         .group_by(forecasts::percent)
@@ -63,7 +70,7 @@ pub struct ScoreTotals {
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn totals(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> QueryResult<Option<ScoreTotals>> {
     user_scores::table
         .find(user_id)
@@ -92,7 +99,7 @@ pub struct CalibrationTotals {
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn calibration_totals(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> QueryResult<Vec<CalibrationTotals>> {
     user_calibration::table
         .filter(user_calibration::user_id.eq(user_id))
@@ -112,7 +119,10 @@ pub struct AuthoredCounts {
 
 /// The user's authored and came-true counts.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn authored(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<AuthoredCounts> {
+pub async fn authored(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<AuthoredCounts> {
     let authored = predictions::table
         .filter(predictions::author_id.eq(user_id))
         .count()
@@ -140,14 +150,17 @@ pub struct ChartFacts {
     /// Outcome once resolved.
     pub outcome: Option<Outcome>,
     /// Author, whose forecast the chart marks.
-    pub author_id: i64,
+    pub author_id: UserId,
     /// Set while the comment is removed.
     pub removal_reason: Option<String>,
 }
 
 /// The chart facts; None when the prediction or its article is gone.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
-pub async fn chart_facts(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<ChartFacts>> {
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
+pub async fn chart_facts(
+    conn: &mut AsyncPgConnection,
+    id: PredictionId,
+) -> QueryResult<Option<ChartFacts>> {
     predictions::table
         .inner_join(articles::table)
         .inner_join(comments::table.on(comments::id.eq(predictions::comment_id)))
@@ -166,10 +179,10 @@ pub async fn chart_facts(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<O
 }
 
 /// Every change of the community median, oldest first.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
 pub async fn history_points(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: PredictionId,
 ) -> QueryResult<Vec<HistoryPoint>> {
     forecast_history::table
         .filter(forecast_history::prediction_id.eq(id))
@@ -184,11 +197,11 @@ pub async fn history_points(
 }
 
 /// The author's current forecast (whole percent), if any.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
 pub async fn author_percent(
     conn: &mut AsyncPgConnection,
-    id: i64,
-    author_id: i64,
+    id: PredictionId,
+    author_id: UserId,
 ) -> QueryResult<Option<i16>> {
     forecasts::table
         .filter(forecasts::prediction_id.eq(id))

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
 use crate::db::schema::{forecast_scores, predictions};
+use crate::ids::{PredictionId, UserId};
 use crate::predictions::state::Outcome;
 
 /// A resolution to apply.
@@ -21,7 +22,7 @@ pub struct Resolution<'a> {
     /// Evidence link.
     pub evidence_url: Option<&'a str>,
     /// Who resolves.
-    pub resolver_id: i64,
+    pub resolver_id: UserId,
 }
 
 /// Adds (`sign` = 1) or takes back (`sign` = -1) the stored scores of a prediction in the
@@ -29,7 +30,7 @@ pub struct Resolution<'a> {
 #[tracing::instrument(skip_all, fields(prediction_id, sign))]
 async fn apply_scores(
     conn: &mut AsyncPgConnection,
-    prediction_id: i64,
+    prediction_id: PredictionId,
     sign: i32,
 ) -> QueryResult<()> {
     let statements = [
@@ -51,7 +52,7 @@ async fn apply_scores(
 
 /// Takes back the scores of an earlier resolution.
 #[tracing::instrument(skip_all, fields(prediction_id))]
-pub async fn unscore(conn: &mut AsyncPgConnection, prediction_id: i64) -> QueryResult<()> {
+pub async fn unscore(conn: &mut AsyncPgConnection, prediction_id: PredictionId) -> QueryResult<()> {
     apply_scores(conn, prediction_id, -1).await?;
     diesel::delete(forecast_scores::table.filter(forecast_scores::prediction_id.eq(prediction_id)))
         .execute(conn)
@@ -64,7 +65,7 @@ pub async fn unscore(conn: &mut AsyncPgConnection, prediction_id: i64) -> QueryR
 #[tracing::instrument(skip_all, fields(prediction_id))]
 pub async fn score(
     conn: &mut AsyncPgConnection,
-    prediction_id: i64,
+    prediction_id: PredictionId,
     came_true: bool,
     closed_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -82,10 +83,10 @@ pub async fn score(
 }
 
 /// Stores the resolution itself: the outcome, who and when, and the closing time.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
 pub async fn set_outcome(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: PredictionId,
     resolution: &Resolution<'_>,
     closed_at: DateTime<Utc>,
     now: DateTime<Utc>,

@@ -6,6 +6,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
+use crate::ids::PredictionId;
 use crate::predictions::model::{ForecastRequest, PredictionView};
 use crate::predictions::service;
 use crate::startup::AppState;
@@ -36,6 +37,6 @@ pub async fn forecast(
         .limiter
         .take(state.limiter.limits().votes, &format!("votes:{}", user.id))?;
     let body = body.into_inner()?;
-    let view = service::forecasts::forecast(&state, &user, *id, body).await?;
+    let view = service::forecasts::forecast(&state, &user, PredictionId(*id), body).await?;
     Ok(web::Json(view))
 }

@@ -6,6 +6,7 @@ use crate::auth::MaybeUser;
 use crate::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
+use crate::ids::PredictionId;
 use crate::pagination::Page;
 use crate::predictions::model::{
     PredictionDetail, PredictionListQuery, PredictionSummary, TrackRecord,
@@ -30,7 +31,7 @@ pub async fn get_prediction(
     reader: MaybeUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<PredictionDetail>, ApiError> {
-    let detail = reading::detail(&state, reader.0.as_ref(), *id).await?;
+    let detail = reading::detail(&state, reader.0.as_ref(), PredictionId(*id)).await?;
     Ok(web::Json(detail))
 }
 

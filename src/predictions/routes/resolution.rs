@@ -6,6 +6,7 @@ use crate::auth::Moderator;
 use crate::error::ApiError;
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
+use crate::ids::PredictionId;
 use crate::predictions::model::{PredictionView, ResolutionRequest};
 use crate::predictions::service;
 use crate::startup::AppState;
@@ -32,6 +33,6 @@ pub async fn resolve(
     body: ApiJson<ResolutionRequest>,
 ) -> Result<web::Json<PredictionView>, ApiError> {
     let body = body.into_inner()?;
-    let view = service::resolution::resolve(&state, &moderator.0, *id, body).await?;
+    let view = service::resolution::resolve(&state, &moderator.0, PredictionId(*id), body).await?;
     Ok(web::Json(view))
 }

@@ -7,6 +7,7 @@ use actix_web::{get, web, HttpResponse};
 use crate::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
+use crate::ids::PredictionId;
 use crate::pagination::Page;
 use crate::predictions::service::views;
 use crate::predictions::views::{History, LeaderboardEntry, LeaderboardQuery};
@@ -35,7 +36,7 @@ pub async fn history(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<History>, ApiError> {
-    Ok(web::Json(views::history(&state, *id).await?))
+    Ok(web::Json(views::history(&state, PredictionId(*id)).await?))
 }
 
 /// The history drawn: dates, 0–100 %, the author's and the final community probability
@@ -54,7 +55,7 @@ pub async fn history_chart(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(svg(views::history_chart(&state, *id).await?))
+    Ok(svg(views::history_chart(&state, PredictionId(*id)).await?))
 }
 
 /// A user's calibration plot. Cacheable for a minute.

@@ -4,6 +4,7 @@
 use diesel_async::AsyncConnection;
 
 use crate::auth::AuthUser;
+use crate::ids::{PredictionId, UserId};
 use crate::predictions::domain;
 use crate::predictions::error::{PredictionError, Step};
 use crate::predictions::model::{ForecastRequest, PredictionView};
@@ -13,11 +14,11 @@ use crate::startup::AppState;
 /// Puts `user`'s probability on prediction `id` and answers with the prediction as they now
 /// see it. The clock is read once, before the lock: a forecast is judged against the deadline
 /// at the moment it arrived.
-#[tracing::instrument(skip_all, fields(prediction_id = id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get(), user_id = user.id))]
 pub async fn forecast(
     state: &AppState,
     user: &AuthUser,
-    id: i64,
+    id: PredictionId,
     request: ForecastRequest,
 ) -> Result<PredictionView, PredictionError> {
     let percent = domain::parse_forecast(request.probability)?;
@@ -30,9 +31,16 @@ pub async fn forecast(
                 .step("locking the prediction")?
                 .ok_or(PredictionError::NotFound(id))?;
             domain::check_forecastable(&prediction, now)?;
-            queries::record_forecast(conn, id, prediction.article_id, user.id, percent, now)
-                .await
-                .step("recording the forecast")?;
+            queries::record_forecast(
+                conn,
+                id,
+                prediction.article_id,
+                UserId(user.id),
+                percent,
+                now,
+            )
+            .await
+            .step("recording the forecast")?;
             state.metrics.count(crate::metrics::Event::Forecast);
             Ok::<_, PredictionError>(prediction.comment_id)
         })

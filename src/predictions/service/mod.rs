@@ -14,6 +14,7 @@ use crate::accounts::model::UserRow;
 use crate::auth::AuthUser;
 use crate::comments::model::{CommentView, ViewContext};
 use crate::comments::queries::reads::find_comment;
+use crate::ids::{CommentId, PredictionId};
 use crate::predictions::error::{PredictionError, Step};
 use crate::predictions::model::PredictionView;
 
@@ -23,13 +24,13 @@ pub use resolution::apply_resolution;
 /// and of a resolution).
 async fn written_view(
     conn: &mut AsyncPgConnection,
-    id: i64,
-    comment_id: i64,
+    id: PredictionId,
+    comment_id: CommentId,
     viewer: &AuthUser,
     now: DateTime<Utc>,
 ) -> Result<PredictionView, PredictionError> {
     let ctx = ViewContext::of(Some(viewer), now);
-    let row = find_comment(conn, comment_id, Some(viewer.id))
+    let row = find_comment(conn, comment_id.get(), Some(viewer.id))
         .await
         .step("reading the prediction's comment")?
         .ok_or(PredictionError::NotFound(id))?;

@@ -5,6 +5,7 @@ use crate::accounts::model::PublicUser;
 use crate::auth::AuthUser;
 use crate::comments::model::{ArticleRef, CommentView, ViewContext};
 use crate::comments::queries::reads::find_comment;
+use crate::ids::{PredictionId, UserId};
 use crate::pagination::{finish_page, Page};
 use crate::predictions::error::{PredictionError, Step};
 use crate::predictions::model::{
@@ -15,18 +16,18 @@ use crate::predictions::{paging, scoring};
 use crate::startup::AppState;
 
 /// Prediction `id` with its comment (as `reader` sees it), article and histogram.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
 pub async fn detail(
     state: &AppState,
     reader: Option<&AuthUser>,
-    id: i64,
+    id: PredictionId,
 ) -> Result<PredictionDetail, PredictionError> {
     let mut conn = state.pool.get().await?;
     let comment_id = queries::comment_id_of(&mut conn, id)
         .await
         .step("finding the prediction")?
         .ok_or(PredictionError::NotFound(id))?;
-    let row = find_comment(&mut conn, comment_id, reader.map(|u| u.id))
+    let row = find_comment(&mut conn, comment_id.get(), reader.map(|u| u.id))
         .await
         .step("reading the prediction's comment")?
         .ok_or(PredictionError::NotFound(id))?;
@@ -72,7 +73,7 @@ pub async fn list(
         sort: page.sort,
         limit: page.limit,
         after,
-        viewer: reader.map(|u| u.id),
+        viewer: reader.map(|u| UserId(u.id)),
         now,
     };
     let mut conn = state.pool.get().await?;
@@ -97,7 +98,7 @@ fn summary(row: ListRow, ctx: &ViewContext) -> Option<PredictionSummary> {
     };
     let comment_id = row.comment.id;
     let author = PublicUser {
-        id: row.prediction_author_id,
+        id: row.prediction_author_id.get(),
         username: row.prediction_author_username,
         display_name: row.prediction_author_display_name,
     };
@@ -119,13 +120,14 @@ pub async fn track_record(
 ) -> Result<TrackRecord, PredictionError> {
     let mut conn = state.pool.get().await?;
     let user = super::find_user(&mut conn, username).await?;
-    let totals = queries::totals(&mut conn, user.id)
+    let user_id = UserId(user.id);
+    let totals = queries::totals(&mut conn, user_id)
         .await
         .step("reading the score totals")?;
-    let buckets = queries::calibration_totals(&mut conn, user.id)
+    let buckets = queries::calibration_totals(&mut conn, user_id)
         .await
         .step("reading the calibration totals")?;
-    let authored = queries::authored(&mut conn, user.id)
+    let authored = queries::authored(&mut conn, user_id)
         .await
         .step("counting authored predictions")?;
     let scored = totals.as_ref().map_or(0, |t| i64::from(t.scored_forecasts));

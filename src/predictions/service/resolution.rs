@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::AuthUser;
+use crate::ids::{PredictionId, UserId};
 use crate::moderation::log::{self, Action, Entry};
 use crate::predictions::domain;
 use crate::predictions::error::{PredictionError, Step};
@@ -14,11 +15,11 @@ use crate::startup::AppState;
 
 /// Resolves (or re-resolves) prediction `id` as `user` (a moderator or admin; the extractor
 /// checked the role) and answers with the prediction as they now see it.
-#[tracing::instrument(skip_all, fields(prediction_id = id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get(), user_id = user.id))]
 pub async fn resolve(
     state: &AppState,
     user: &AuthUser,
-    id: i64,
+    id: PredictionId,
     request: ResolutionRequest,
 ) -> Result<PredictionView, PredictionError> {
     let input = domain::parse_resolution(request)?;
@@ -31,12 +32,13 @@ pub async fn resolve(
                 .ok_or(PredictionError::NotFound(id))?;
             // The clock is read under the lock: every forecast committed before it is older.
             let now = state.clock.now();
-            domain::check_resolver(&prediction, user.id, user.role, input.note.as_deref())?;
+            let resolver_id = UserId(user.id);
+            domain::check_resolver(&prediction, resolver_id, user.role, input.note.as_deref())?;
             let resolution = Resolution {
                 outcome: input.outcome,
                 note: input.note.as_deref(),
                 evidence_url: input.evidence_url.as_deref(),
-                resolver_id: user.id,
+                resolver_id,
             };
             apply_resolution(conn, &prediction, &resolution, now).await?;
             Ok::<_, PredictionError>(prediction.comment_id)
@@ -49,7 +51,7 @@ pub async fn resolve(
 /// the first resolution, takes back earlier scores, scores yes/no outcomes and writes the log
 /// row, all in the caller's transaction. Permission checks are the caller's (the API's
 /// `resolve`, or the demo seeder).
-#[tracing::instrument(skip_all, fields(prediction_id = prediction.id, outcome = %resolution.outcome))]
+#[tracing::instrument(skip_all, fields(prediction_id = prediction.id.get(), outcome = %resolution.outcome))]
 pub async fn apply_resolution(
     conn: &mut AsyncPgConnection,
     prediction: &LockedPrediction,

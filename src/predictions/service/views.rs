@@ -2,6 +2,7 @@
 //! leaderboards, all read from stored rows and totals.
 
 use crate::accounts::model::PublicUser;
+use crate::ids::{PredictionId, UserId};
 use crate::pagination::{finish_page, Page};
 use crate::predictions::charts::{calibration_svg, history_svg, ChartPoint, HistoryMarks};
 use crate::predictions::error::{PredictionError, Step};
@@ -13,7 +14,10 @@ use crate::startup::AppState;
 use diesel_async::AsyncPgConnection;
 
 /// The chart facts of a prediction of a live article, or its 404.
-async fn facts(conn: &mut AsyncPgConnection, id: i64) -> Result<ChartFacts, PredictionError> {
+async fn facts(
+    conn: &mut AsyncPgConnection,
+    id: PredictionId,
+) -> Result<ChartFacts, PredictionError> {
     queries::chart_facts(conn, id)
         .await
         .step("reading the prediction's facts")?
@@ -23,7 +27,7 @@ async fn facts(conn: &mut AsyncPgConnection, id: i64) -> Result<ChartFacts, Pred
 /// One point per change of the median (one per day past 200 changes).
 async fn points(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: PredictionId,
 ) -> Result<Vec<HistoryPoint>, PredictionError> {
     let points = queries::history_points(conn, id)
         .await
@@ -32,19 +36,19 @@ async fn points(
 }
 
 /// The community median over time.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
-pub async fn history(state: &AppState, id: i64) -> Result<History, PredictionError> {
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
+pub async fn history(state: &AppState, id: PredictionId) -> Result<History, PredictionError> {
     let mut conn = state.pool.get().await?;
     facts(&mut conn, id).await?;
     Ok(History {
-        prediction_id: id,
+        prediction_id: id.get(),
         points: points(&mut conn, id).await?,
     })
 }
 
 /// The history drawn as SVG, with the author's and the final community probability marked.
-#[tracing::instrument(skip_all, fields(prediction_id = id))]
-pub async fn history_chart(state: &AppState, id: i64) -> Result<String, PredictionError> {
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
+pub async fn history_chart(state: &AppState, id: PredictionId) -> Result<String, PredictionError> {
     let mut conn = state.pool.get().await?;
     let facts = facts(&mut conn, id).await?;
     let changes = points(&mut conn, id).await?;
@@ -80,10 +84,11 @@ pub async fn calibration_chart(
 ) -> Result<String, PredictionError> {
     let mut conn = state.pool.get().await?;
     let user = super::find_user(&mut conn, username).await?;
-    let totals = queries::totals(&mut conn, user.id)
+    let user_id = UserId(user.id);
+    let totals = queries::totals(&mut conn, user_id)
         .await
         .step("reading the score totals")?;
-    let buckets = queries::calibration_totals(&mut conn, user.id)
+    let buckets = queries::calibration_totals(&mut conn, user_id)
         .await
         .step("reading the calibration totals")?;
     let mean = totals
@@ -137,7 +142,7 @@ pub async fn leaderboard(
 fn entry(row: BoardRow) -> LeaderboardEntry {
     LeaderboardEntry {
         user: PublicUser {
-            id: row.user_id,
+            id: row.user_id.get(),
             username: row.username,
             display_name: row.display_name,
         },
