@@ -30,7 +30,7 @@ pub enum RoleChanger {
 impl RoleChanger {
     fn moderator_id(&self) -> Option<crate::ids::UserId> {
         match self {
-            Self::Admin(admin) => Some(crate::ids::UserId(admin.id)),
+            Self::Admin(admin) => Some(admin.id),
             Self::CommandLine => None,
         }
     }
@@ -107,7 +107,7 @@ mod tests {
 
     fn admin() -> RoleChanger {
         RoleChanger::Admin(AuthUser {
-            id: 1,
+            id: crate::ids::UserId(1),
             username: "root".into(),
             role: Role::Admin,
             ban: None,

@@ -50,7 +50,7 @@ pub async fn issue_tokens(
 /// login as written.
 pub enum AttemptAccount {
     /// An existing account, by id.
-    Known(i64),
+    Known(crate::ids::UserId),
     /// A login naming no account, as written (lower-cased).
     Unknown(String),
 }

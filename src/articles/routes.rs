@@ -11,7 +11,6 @@ use crate::auth::Admin;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery, ARTICLE_BODY_LIMIT};
 use crate::http::problems::*;
-use crate::ids::UserId;
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 
@@ -94,7 +93,7 @@ pub async fn get_article(
     )
 )]
 #[post("/articles")]
-#[tracing::instrument(skip_all, fields(admin_id = admin.0.id))]
+#[tracing::instrument(skip_all, fields(admin_id = admin.0.id.get()))]
 pub async fn create_article(
     state: web::Data<AppState>,
     admin: Admin,
@@ -102,7 +101,7 @@ pub async fn create_article(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let article = service::create(&state.pool, body, UserId(admin.0.id), now).await?;
+    let article = service::create(&state.pool, body, admin.0.id, now).await?;
     Ok(HttpResponse::Created().json(article))
 }
 

@@ -17,7 +17,7 @@ use crate::startup::AppState;
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     /// The user's id.
-    pub id: i64,
+    pub id: crate::ids::UserId,
     /// The user's current username.
     pub username: String,
     /// The user's current role.
@@ -90,7 +90,7 @@ pub struct MaybeUser(pub Option<AuthUser>);
 
 impl MaybeUser {
     /// The reader's id, when logged in.
-    pub fn id(&self) -> Option<i64> {
+    pub fn id(&self) -> Option<crate::ids::UserId> {
         self.0.as_ref().map(|u| u.id)
     }
 }

@@ -15,7 +15,7 @@ use crate::db::schema::{server_secrets, users};
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct UserAuthRow {
     /// Id.
-    pub id: i64,
+    pub id: crate::ids::UserId,
     /// Current username.
     pub username: String,
     /// Stored role (read with `stored_role`).

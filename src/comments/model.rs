@@ -133,7 +133,7 @@ pub struct TreeRow {
 #[derive(Debug, Clone, Copy)]
 pub struct ViewContext {
     /// The reader, when logged in (my_vote is null otherwise).
-    pub viewer: Option<i64>,
+    pub viewer: Option<crate::ids::UserId>,
     /// Whether the reader is a moderator or admin (sees removed text and reasons).
     pub moderator: bool,
     /// The service's clock, for a prediction's status.
@@ -222,7 +222,7 @@ impl CommentView {
     pub fn from_row(row: CommentRow, ctx: &ViewContext) -> Self {
         let removed = row.state == CommentState::Removed;
         // Removed text stays readable by moderators and by its author; deleted text by nobody.
-        let privileged = ctx.moderator || ctx.viewer == Some(row.author_id);
+        let privileged = ctx.moderator || ctx.viewer == Some(crate::ids::UserId(row.author_id));
         let live = row.is_live() || (removed && privileged);
         let more_replies = row.listed_children();
         let track_record = match (row.author_scored_forecasts, row.author_brier_sum) {

@@ -5,6 +5,7 @@
 //! then one user row); serialisation failures and deadlocks are still retried here, so none
 //! ever reaches a client. Also the periodic hot-rank refresh.
 
+use crate::ids::UserId;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -37,7 +38,7 @@ fn is_retryable(error: &diesel::result::Error) -> bool {
 pub async fn cast_vote(
     conn: &mut AsyncPgConnection,
     comment_id: i64,
-    user_id: i64,
+    user_id: UserId,
     value: i16,
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<VoteRow> {
@@ -58,7 +59,7 @@ pub async fn cast_vote(
 #[tracing::instrument(skip_all, fields(comment_id, user_id))]
 pub async fn vote(
     pool: &DbPool,
-    user_id: i64,
+    user_id: UserId,
     comment_id: i64,
     value: i64,
     now: DateTime<Utc>,

@@ -132,14 +132,14 @@ async fn existing(conn: &mut AsyncPgConnection, id: i64) -> Result<CommentForWri
 pub async fn edit_comment(
     conn: &mut AsyncPgConnection,
     id: i64,
-    author_id: i64,
+    author_id: UserId,
     new_text: Option<NewText>,
     edit: Option<PredictionEdit>,
     now: DateTime<Utc>,
 ) -> Result<(), CommentError> {
     conn.transaction(async |conn| {
         let comment = existing(conn, id).await?;
-        if comment.author_id != author_id {
+        if UserId(comment.author_id) != author_id {
             return Err(CommentError::NotAuthorOfEdit);
         }
         if comment.article_locked {
@@ -233,11 +233,11 @@ async fn change_terms(
 pub async fn delete_comment(
     conn: &mut AsyncPgConnection,
     id: i64,
-    author_id: i64,
+    author_id: UserId,
 ) -> Result<(), CommentError> {
     conn.transaction(async |conn| {
         let comment = existing(conn, id).await?;
-        if comment.author_id != author_id {
+        if UserId(comment.author_id) != author_id {
             return Err(CommentError::NotAuthorOfDelete);
         }
         let state = queries::lock_chain(conn, &comment.chain())

@@ -280,7 +280,7 @@ pub async fn seed_demo(
         crate::comments::votes::cast_vote(
             conn,
             comment_ids[*comment],
-            user_ids[*voter],
+            crate::ids::UserId(user_ids[*voter]),
             *value,
             now,
         )

@@ -27,7 +27,7 @@ pub fn ensure_can_act(
     target_role: Role,
     self_allowed: bool,
 ) -> Result<(), ModerationError> {
-    if UserId(actor.id) == target_id {
+    if actor.id == target_id {
         return if self_allowed {
             Ok(())
         } else {
@@ -111,7 +111,7 @@ mod tests {
 
     fn user(id: i64, role: Role) -> AuthUser {
         AuthUser {
-            id,
+            id: crate::ids::UserId(id),
             username: format!("user{id}"),
             role,
             ban: None,

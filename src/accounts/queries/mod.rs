@@ -11,6 +11,7 @@ pub use tokens::{
     RefreshTokenRow,
 };
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -93,8 +94,8 @@ pub async fn find_for_login(
 }
 
 /// An account by id.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
-pub async fn find_by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<UserRow> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id.get()))]
+pub async fn find_by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<UserRow> {
     users::table
         .find(id)
         .select(UserRow::as_select())
@@ -156,10 +157,10 @@ pub struct ProfileChanges {
 }
 
 /// Applies profile changes and returns the account.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id.get()))]
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: UserId,
     changes: ProfileChanges,
 ) -> QueryResult<UserRow> {
     diesel::update(users::table.find(id))
@@ -171,10 +172,10 @@ pub async fn update_profile(
 
 /// Stores a new password hash, invalidates every access token (token version) and revokes
 /// every refresh token of the user.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id.get()))]
 pub async fn set_password(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: UserId,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
@@ -185,15 +186,15 @@ pub async fn set_password(
         ))
         .execute(conn)
         .await?;
-    revoke_all_for_user(conn, id, now).await
+    revoke_all_for_user(conn, id.get(), now).await
 }
 
 /// Whether another account's username folds to `folded` (a display name may not impersonate).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = except))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = except.get()))]
 pub async fn username_folds_to(
     conn: &mut AsyncPgConnection,
     folded: &str,
-    except: i64,
+    except: UserId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         users::table
@@ -205,10 +206,10 @@ pub async fn username_folds_to(
 }
 
 /// Anonymises an account: `deleted-<id>`, no email, no hash, no profile, tokens dead.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = id.get()))]
 pub async fn anonymise(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: UserId,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(id))
@@ -223,7 +224,7 @@ pub async fn anonymise(
         ))
         .execute(conn)
         .await?;
-    revoke_all_for_user(conn, id, now).await
+    revoke_all_for_user(conn, id.get(), now).await
 }
 
 /// Sets the role of the account named `username` (ignoring case); `None` if there is none.

@@ -20,7 +20,7 @@ use crate::startup::AppState;
     )
 )]
 #[get("/me")]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
+#[tracing::instrument(skip_all, fields(user_id = user.id.get()))]
 pub async fn me(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -42,7 +42,7 @@ pub async fn me(
     )
 )]
 #[patch("/me")]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
+#[tracing::instrument(skip_all, fields(user_id = user.id.get()))]
 pub async fn update_me(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -66,7 +66,7 @@ pub async fn update_me(
     )
 )]
 #[post("/me/password")]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
+#[tracing::instrument(skip_all, fields(user_id = user.id.get()))]
 pub async fn change_password(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
@@ -92,7 +92,7 @@ pub async fn change_password(
     )
 )]
 #[delete("/me")]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
+#[tracing::instrument(skip_all, fields(user_id = user.id.get()))]
 pub async fn delete_me(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,

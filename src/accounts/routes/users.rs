@@ -44,7 +44,7 @@ pub async fn profile(
     )
 )]
 #[put("/users/{username}/role")]
-#[tracing::instrument(skip_all, fields(username = %username, admin_id = admin.0.id))]
+#[tracing::instrument(skip_all, fields(username = %username, admin_id = admin.0.id.get()))]
 pub async fn change_role(
     state: web::Data<AppState>,
     admin: Admin,
@@ -56,6 +56,6 @@ pub async fn change_role(
     let mut conn = state.pool.get().await?;
     let changer = RoleChanger::Admin(admin.0.clone());
     let user = change_role_of(&mut conn, changer, &username, body.role, now).await?;
-    tracing::info!(admin_id = admin.0.id, user_id = user.id, role = %body.role, "role changed");
+    tracing::info!(admin_id = admin.0.id.get(), user_id = user.id, role = %body.role, "role changed");
     Ok(web::Json(user.into()))
 }

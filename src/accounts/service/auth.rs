@@ -1,5 +1,6 @@
 //! Registration, login, refresh and logout: the rules and transactions behind `/auth/*`.
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
@@ -121,7 +122,7 @@ pub async fn login(
     };
     let now = state.clock.now();
     let account = match &user {
-        Some(user) => AttemptAccount::Known(user.id),
+        Some(user) => AttemptAccount::Known(UserId(user.id)),
         None => AttemptAccount::Unknown(body.login.trim().to_lowercase()),
     };
     let vouched = match (&user, body.device_token.as_deref()) {
@@ -182,7 +183,7 @@ pub async fn refresh(
             queries::mark_used(conn, token.id, now)
                 .await
                 .map_err(AccountError::at("retiring the refresh token"))?;
-            let user = queries::find_by_id(conn, token.user_id)
+            let user = queries::find_by_id(conn, UserId(token.user_id))
                 .await
                 .map_err(AccountError::at("finding the token's user"))?;
             if user.deleted_at.is_some() {

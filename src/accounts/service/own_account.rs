@@ -1,5 +1,6 @@
 //! The own account behind `/me`: reading it, changing its profile and password, deleting it.
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
@@ -18,8 +19,12 @@ use crate::startup::AppState;
 use crate::text::optional_text;
 
 /// The caller's account as they see it at `now`.
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn me(pool: &DbPool, user_id: i64, now: DateTime<Utc>) -> Result<Account, AccountError> {
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
+pub async fn me(
+    pool: &DbPool,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Account, AccountError> {
     let mut conn = pool.get().await?;
     let row = queries::find_by_id(&mut conn, user_id)
         .await
@@ -29,10 +34,10 @@ pub async fn me(pool: &DbPool, user_id: i64, now: DateTime<Utc>) -> Result<Accou
 
 /// Changes display name and bio: absent fields stay, `null` or empty clears. A display name
 /// that folds to another user's username is refused, so nobody can pass for someone else.
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
 pub async fn update_profile(
     pool: &DbPool,
-    user_id: i64,
+    user_id: UserId,
     body: UpdateMeRequest,
     now: DateTime<Utc>,
 ) -> Result<Account, AccountError> {
@@ -75,11 +80,11 @@ pub async fn update_profile(
 
 /// Changes the password after checking the current one (under the failed-attempt limits):
 /// every refresh token and every outstanding access token of the account stops working.
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
 pub async fn change_password(
     state: &AppState,
     ip: &str,
-    user_id: i64,
+    user_id: UserId,
     body: ChangePasswordRequest,
 ) -> Result<(), AccountError> {
     let account = {
@@ -128,11 +133,11 @@ pub async fn change_password(
 /// Deletes the account after checking its password: it is anonymised (`deleted-<id>`, no
 /// email, no login) and its content stays under that name. A ban in force outlives it, kept
 /// by the keys of its username and address so a new account under them is refused.
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
 pub async fn delete_account(
     state: &AppState,
     ip: &str,
-    user_id: i64,
+    user_id: UserId,
     body: DeleteAccountRequest,
 ) -> Result<(), AccountError> {
     let account = {
@@ -171,6 +176,6 @@ pub async fn delete_account(
             .map_err(AccountError::at("anonymising the account"))
     })
     .await?;
-    tracing::info!(user_id, "account deleted");
+    tracing::info!(user_id = user_id.get(), "account deleted");
     Ok(())
 }

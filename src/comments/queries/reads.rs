@@ -13,6 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::comments::model::CommentRow;
 use crate::comments::sort::Sort;
 use crate::db::cached;
+use crate::ids::UserId;
 
 const TREE_PAGE: &str = include_str!("tree_page.sql");
 const TREE_PINNED: &str = include_str!("tree_pinned.sql");
@@ -169,7 +170,7 @@ pub async fn tree_slots(
 pub async fn rows_by_ids(
     conn: &mut AsyncPgConnection,
     ids: &[i64],
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> diesel::QueryResult<Vec<CommentRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -178,7 +179,7 @@ pub async fn rows_by_ids(
     let mut rows: Vec<CommentRow> = cached(
         diesel::sql_query(sql)
             .bind::<Array<BigInt>, _>(ids)
-            .bind::<BigInt, _>(viewer.unwrap_or(0)),
+            .bind::<BigInt, _>(viewer.map_or(0, UserId::get)),
     )
     .load(conn)
     .await?;
@@ -231,7 +232,7 @@ async fn ids_then_rows(
     owner: i64,
     limit: i64,
     after: Option<After>,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> diesel::QueryResult<Vec<CommentRow>> {
     let mut query = diesel::sql_query(sql)
         .into_boxed()
@@ -260,7 +261,7 @@ pub async fn flat_page(
     sort: Sort,
     limit: i64,
     after: Option<After>,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> diesel::QueryResult<Vec<CommentRow>> {
     let sql = format!(
         "SELECT c.id FROM comments c \
@@ -275,7 +276,7 @@ pub async fn flat_page(
 pub async fn find_comment(
     conn: &mut AsyncPgConnection,
     id: i64,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> diesel::QueryResult<Option<CommentRow>> {
     let rows = rows_by_ids(conn, &[id], viewer).await?;
     Ok(rows.into_iter().next().filter(|row| row.article_live))
@@ -287,7 +288,7 @@ pub async fn user_comments(
     author_id: i64,
     limit: i64,
     after: Option<After>,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> diesel::QueryResult<Vec<CommentRow>> {
     let sql = format!(
         "SELECT c.id FROM comments c JOIN articles a ON a.id = c.article_id \

@@ -2,6 +2,7 @@
 //! the periodic hot-rank refresh. Both texts are `.sql` files beside this one, their prepared
 //! statements cached per connection.
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, SmallInt, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName};
@@ -43,7 +44,7 @@ pub struct VoteRow {
 pub async fn vote(
     conn: &mut AsyncPgConnection,
     comment_id: i64,
-    user_id: i64,
+    user_id: UserId,
     value: i16,
     now: DateTime<Utc>,
 ) -> QueryResult<VoteRow> {

@@ -128,7 +128,7 @@ pub async fn comment_replies(
     )
 )]
 #[get("/comments/{id}/edits")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
 pub async fn comment_edits(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -26,7 +26,7 @@ use crate::startup::AppState;
     )
 )]
 #[put("/comments/{id}/vote")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
 pub async fn vote(
     state: web::Data<AppState>,
     user: AuthUser,

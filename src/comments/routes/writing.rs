@@ -58,7 +58,7 @@ fn limit_comments(state: &AppState, user: &AuthUser, write: CommentWrite) -> Res
     )
 )]
 #[post("/articles/{slug}/comments")]
-#[tracing::instrument(skip_all, fields(slug = %slug, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(slug = %slug, user_id = user.id.get()))]
 pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -87,7 +87,7 @@ pub async fn create_comment(
     )
 )]
 #[patch("/comments/{id}")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
 pub async fn update_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -115,7 +115,7 @@ pub async fn update_comment(
     )
 )]
 #[delete("/comments/{id}")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
 pub async fn delete_comment(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -2,6 +2,7 @@
 //! flat view, a user's comments and a comment's edit history. Query parameters are checked
 //! before anything is looked up (a bad query is a 422 before an unknown article is a 404).
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 
 use crate::accounts;
@@ -251,7 +252,7 @@ pub async fn user_comments(
 }
 
 /// A comment's earlier versions, oldest first, for its author and moderators only.
-#[tracing::instrument(skip_all, fields(comment_id = id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id, user_id = user.id.get()))]
 pub async fn edit_history(
     pool: &DbPool,
     id: i64,
@@ -262,7 +263,7 @@ pub async fn edit_history(
         .await
         .map_err(CommentError::at("reading the comment"))?
         .ok_or(CommentError::NotFound(id))?;
-    if comment.author_id != user.id && !user.role.is_moderator() {
+    if UserId(comment.author_id) != user.id && !user.role.is_moderator() {
         return Err(CommentError::HistoryNotAllowed);
     }
     let items = queries::edits(&mut conn, id)

@@ -2,6 +2,7 @@
 //! names every bad field), the article and the parent looked up, then one transaction of
 //! `comments::write`.
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 
 use crate::articles::queries::find_live_id;
@@ -29,7 +30,7 @@ fn parent_not_found() -> FieldError {
 #[tracing::instrument(skip_all, fields(slug = %slug, author_id, parent_id = request.parent_id))]
 pub async fn post(
     pool: &DbPool,
-    author_id: i64,
+    author_id: UserId,
     slug: &str,
     request: &CreateCommentRequest,
     now: DateTime<Utc>,
@@ -68,7 +69,7 @@ pub async fn post(
         parent_id: request.parent_id,
         path: Vec::new(),
         depth: 0,
-        author_id,
+        author_id: author_id.get(),
         body: &text,
         body_html: &html,
         created_at: now,
@@ -82,7 +83,7 @@ pub async fn post(
 #[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
 pub async fn edit(
     pool: &DbPool,
-    author_id: i64,
+    author_id: UserId,
     id: i64,
     request: &UpdateCommentRequest,
     now: DateTime<Utc>,
@@ -112,7 +113,7 @@ pub async fn edit(
 
 /// Deletes a comment as its author (also one a moderator removed); repeating it is no error.
 #[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
-pub async fn delete(pool: &DbPool, author_id: i64, id: i64) -> Result<(), CommentError> {
+pub async fn delete(pool: &DbPool, author_id: UserId, id: i64) -> Result<(), CommentError> {
     let mut conn = pool.get().await?;
     write::delete_comment(&mut conn, id, author_id).await
 }

@@ -25,7 +25,7 @@ use crate::startup::AppState;
     )
 )]
 #[post("/users/{username}/ban")]
-#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.0.id.get()))]
 pub async fn ban_user(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -60,7 +60,7 @@ pub async fn ban_user(
     )
 )]
 #[delete("/users/{username}/ban")]
-#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.0.id.get()))]
 pub async fn unban_user(
     state: web::Data<AppState>,
     moderator: Moderator,

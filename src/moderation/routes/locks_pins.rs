@@ -26,7 +26,7 @@ use crate::startup::AppState;
     )
 )]
 #[put("/articles/{slug}/lock")]
-#[tracing::instrument(skip_all, fields(slug = %slug, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(slug = %slug, moderator_id = moderator.0.id.get()))]
 pub async fn lock_article(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -60,7 +60,7 @@ pub async fn lock_article(
     )
 )]
 #[put("/comments/{id}/pin")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, moderator_id = moderator.0.id.get()))]
 pub async fn pin_comment(
     state: web::Data<AppState>,
     moderator: Moderator,

@@ -26,7 +26,7 @@ use crate::startup::AppState;
     )
 )]
 #[post("/comments/{id}/removal")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, moderator_id = moderator.0.id.get()))]
 pub async fn remove_comment(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -52,7 +52,7 @@ pub async fn remove_comment(
     )
 )]
 #[delete("/comments/{id}/removal")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, moderator_id = moderator.0.id.get()))]
 pub async fn restore_comment(
     state: web::Data<AppState>,
     moderator: Moderator,

@@ -8,7 +8,7 @@ use crate::auth::{AuthUser, Moderator};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::problems::*;
-use crate::ids::{CommentId, UserId};
+use crate::ids::CommentId;
 use crate::moderation::model::*;
 use crate::moderation::service::reports;
 use crate::pagination::{self, Page};
@@ -39,7 +39,7 @@ pub struct ReportListQuery {
     )
 )]
 #[post("/comments/{id}/reports")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
 pub async fn report_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -53,14 +53,8 @@ pub async fn report_comment(
         .take(limits.reports, &format!("reports:{}", user.id))?;
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let filed = reports::file_report(
-        &state.pool,
-        UserId(user.id),
-        CommentId(*id),
-        &body.reason,
-        now,
-    )
-    .await?;
+    let filed =
+        reports::file_report(&state.pool, user.id, CommentId(*id), &body.reason, now).await?;
     Ok(HttpResponse::Created().json(filed))
 }
 
@@ -76,7 +70,7 @@ pub async fn report_comment(
     )
 )]
 #[get("/reports")]
-#[tracing::instrument(skip_all, fields(moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(moderator_id = moderator.0.id.get()))]
 pub async fn list_reports(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -108,7 +102,7 @@ pub async fn list_reports(
     )
 )]
 #[post("/reports/{comment_id}/resolution")]
-#[tracing::instrument(skip_all, fields(comment_id = *comment_id, moderator_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(comment_id = *comment_id, moderator_id = moderator.0.id.get()))]
 pub async fn resolve_reports(
     state: web::Data<AppState>,
     moderator: Moderator,

@@ -28,7 +28,7 @@ pub struct BanOrder<'a> {
 /// Bans a user (never oneself, a peer or a superior): from the commit on, every contributing
 /// write of theirs is refused. The ban lock is taken before any row lock, so comments being
 /// written commit first (and a content removal sees them) and none start meanwhile.
-#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.id.get()))]
 pub async fn ban_user(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -61,7 +61,7 @@ pub async fn ban_user(
             target_user_id: Some(target_id),
             reason: Some(&reason),
             expires_at: order.expires_at,
-            ..Entry::new(Action::BanUser, Some(UserId(moderator.id)))
+            ..Entry::new(Action::BanUser, Some(moderator.id))
         };
         log::record(conn, entry, now)
             .await
@@ -71,7 +71,7 @@ pub async fn ban_user(
 }
 
 /// Lifts a ban (and forgets the ban kept for a deleted account), and logs it.
-#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(username = %username, moderator_id = moderator.id.get()))]
 pub async fn unban_user(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -94,7 +94,7 @@ pub async fn unban_user(
             .map_err(ModerationError::at("forgetting the retained ban"))?;
         let entry = Entry {
             target_user_id: Some(target_id),
-            ..Entry::new(Action::UnbanUser, Some(UserId(moderator.id)))
+            ..Entry::new(Action::UnbanUser, Some(moderator.id))
         };
         log::record(conn, entry, now)
             .await

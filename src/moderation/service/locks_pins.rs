@@ -18,7 +18,7 @@ use crate::moderation::queries::locks_pins as queries;
 
 /// Locks or unlocks an article's thread (a lock needs a public reason), logs it, and returns
 /// the article as readers now see it.
-#[tracing::instrument(skip_all, fields(slug = %slug, locked = locked, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(slug = %slug, locked = locked, moderator_id = moderator.id.get()))]
 pub async fn lock_article(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -40,7 +40,7 @@ pub async fn lock_article(
         let entry = Entry {
             article_id: Some(article.id),
             reason: reason.as_deref(),
-            ..Entry::new(Action::lock(locked), Some(UserId(moderator.id)))
+            ..Entry::new(Action::lock(locked), Some(moderator.id))
         };
         log::record(conn, entry, now)
             .await
@@ -57,7 +57,7 @@ pub async fn lock_article(
 /// Pins or unpins a top-level comment (at most three per article; pinning needs a live
 /// comment), logs a change, and returns the comment. Asking for the current state changes and
 /// logs nothing.
-#[tracing::instrument(skip_all, fields(comment_id = id.get(), pinned = pinned, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), pinned = pinned, moderator_id = moderator.id.get()))]
 pub async fn pin_comment(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -86,7 +86,7 @@ pub async fn pin_comment(
             article_id: Some(article_id),
             comment_id: Some(id),
             target_user_id: Some(UserId(comment.author_id)),
-            ..Entry::new(Action::pin(pinned), Some(UserId(moderator.id)))
+            ..Entry::new(Action::pin(pinned), Some(moderator.id))
         };
         log::record(conn, entry, now)
             .await

@@ -16,7 +16,7 @@ use crate::moderation::queries;
 
 /// Removes a comment (a moderator may remove their own, not a peer's or a superior's), logs
 /// it, and returns it as moderators see it.
-#[tracing::instrument(skip_all, fields(comment_id = id.get(), moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), moderator_id = moderator.id.get()))]
 pub async fn remove_comment(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -37,7 +37,7 @@ pub async fn remove_comment(
             comment_id: Some(id),
             target_user_id: Some(UserId(comment.author_id)),
             reason: Some(&reason),
-            ..Entry::new(Action::RemoveComment, Some(UserId(moderator.id)))
+            ..Entry::new(Action::RemoveComment, Some(moderator.id))
         };
         log::record(conn, entry, now)
             .await
@@ -48,7 +48,7 @@ pub async fn remove_comment(
 }
 
 /// Restores a removed comment (nobody restores their own), logs it, and returns it.
-#[tracing::instrument(skip_all, fields(comment_id = id.get(), moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), moderator_id = moderator.id.get()))]
 pub async fn restore_comment(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -72,7 +72,7 @@ pub async fn restore_comment(
             article_id: Some(ArticleId(comment.article_id)),
             comment_id: Some(id),
             target_user_id: Some(UserId(comment.author_id)),
-            ..Entry::new(Action::RestoreComment, Some(UserId(moderator.id)))
+            ..Entry::new(Action::RestoreComment, Some(moderator.id))
         };
         log::record(conn, entry, now)
             .await

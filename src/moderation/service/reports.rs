@@ -73,7 +73,7 @@ pub async fn file_report(
 /// A page of report groups for moderators: open ones most reported first, or resolved ones
 /// newest first with who resolved them, how and when. `cursor` was decoded for
 /// `status.cursor_list()`; a key that does not fit the list is a 422.
-#[tracing::instrument(skip_all, fields(status = ?status, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(status = ?status, moderator_id = moderator.id.get()))]
 pub async fn list_reports(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -171,7 +171,7 @@ async fn resolved_page(
 
 /// Resolves every open report on a comment: `dismiss` closes them, `remove` also removes the
 /// comment (subject to the same limits as a removal). Logged; returns the resolved group.
-#[tracing::instrument(skip_all, fields(comment_id = id.get(), action = ?action, moderator_id = moderator.id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), action = ?action, moderator_id = moderator.id.get()))]
 pub async fn resolve_reports(
     pool: &DbPool,
     moderator: &AuthUser,
@@ -193,7 +193,7 @@ pub async fn resolve_reports(
         action,
         reason,
         resolved_by: PublicUser {
-            id: moderator.id,
+            id: moderator.id.get(),
             username: moderator.username.clone(),
             display_name: None,
         },
@@ -235,7 +235,7 @@ async fn close_reports(
     let resolution = NewResolution {
         comment_id: id,
         article_id: ArticleId(comment.article_id),
-        resolved_by: UserId(moderator.id),
+        resolved_by: moderator.id,
         action,
         reason,
         resolved_at: now,
@@ -251,7 +251,7 @@ async fn close_reports(
         comment_id: Some(id),
         target_user_id: Some(UserId(comment.author_id)),
         reason: Some(reason),
-        ..Entry::new(Action::ResolveReports, Some(UserId(moderator.id)))
+        ..Entry::new(Action::ResolveReports, Some(moderator.id))
     };
     log::record(conn, entry, now)
         .await

@@ -25,7 +25,7 @@ use crate::startup::AppState;
     )
 )]
 #[put("/predictions/{id}/forecast")]
-#[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = user.id))]
+#[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = user.id.get()))]
 pub async fn forecast(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -25,7 +25,7 @@ use crate::startup::AppState;
     )
 )]
 #[post("/predictions/{id}/resolution")]
-#[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = moderator.0.id))]
+#[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = moderator.0.id.get()))]
 pub async fn resolve(
     state: web::Data<AppState>,
     moderator: Moderator,

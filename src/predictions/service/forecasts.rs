@@ -4,7 +4,7 @@
 use diesel_async::AsyncConnection;
 
 use crate::auth::AuthUser;
-use crate::ids::{PredictionId, UserId};
+use crate::ids::PredictionId;
 use crate::predictions::domain;
 use crate::predictions::error::{PredictionError, Step};
 use crate::predictions::model::{ForecastRequest, PredictionView};
@@ -14,7 +14,7 @@ use crate::startup::AppState;
 /// Puts `user`'s probability on prediction `id` and answers with the prediction as they now
 /// see it. The clock is read once, before the lock: a forecast is judged against the deadline
 /// at the moment it arrived.
-#[tracing::instrument(skip_all, fields(prediction_id = id.get(), user_id = user.id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get(), user_id = user.id.get()))]
 pub async fn forecast(
     state: &AppState,
     user: &AuthUser,
@@ -31,16 +31,9 @@ pub async fn forecast(
                 .step("locking the prediction")?
                 .ok_or(PredictionError::NotFound(id))?;
             domain::check_forecastable(&prediction, now)?;
-            queries::record_forecast(
-                conn,
-                id,
-                prediction.article_id,
-                UserId(user.id),
-                percent,
-                now,
-            )
-            .await
-            .step("recording the forecast")?;
+            queries::record_forecast(conn, id, prediction.article_id, user.id, percent, now)
+                .await
+                .step("recording the forecast")?;
             state.metrics.count(crate::metrics::Event::Forecast);
             Ok::<_, PredictionError>(prediction.comment_id)
         })

@@ -73,7 +73,7 @@ pub async fn list(
         sort: page.sort,
         limit: page.limit,
         after,
-        viewer: reader.map(|u| UserId(u.id)),
+        viewer: reader.map(|u| u.id),
         now,
     };
     let mut conn = state.pool.get().await?;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::AuthUser;
-use crate::ids::{PredictionId, UserId};
+use crate::ids::PredictionId;
 use crate::moderation::log::{self, Action, Entry};
 use crate::predictions::domain;
 use crate::predictions::error::{PredictionError, Step};
@@ -15,7 +15,7 @@ use crate::startup::AppState;
 
 /// Resolves (or re-resolves) prediction `id` as `user` (a moderator or admin; the extractor
 /// checked the role) and answers with the prediction as they now see it.
-#[tracing::instrument(skip_all, fields(prediction_id = id.get(), user_id = user.id))]
+#[tracing::instrument(skip_all, fields(prediction_id = id.get(), user_id = user.id.get()))]
 pub async fn resolve(
     state: &AppState,
     user: &AuthUser,
@@ -32,7 +32,7 @@ pub async fn resolve(
                 .ok_or(PredictionError::NotFound(id))?;
             // The clock is read under the lock: every forecast committed before it is older.
             let now = state.clock.now();
-            let resolver_id = UserId(user.id);
+            let resolver_id = user.id;
             domain::check_resolver(&prediction, resolver_id, user.role, input.note.as_deref())?;
             let resolution = Resolution {
                 outcome: input.outcome,
