@@ -28,7 +28,7 @@ pub enum CommentError {
     VoteOutOfRange,
     /// 404: no comment has this id (or its article is deleted).
     #[error("comment {0} not found")]
-    NotFound(i64),
+    NotFound(crate::ids::CommentId),
     /// 404: no live article has this slug.
     #[error("article {0} not found")]
     ArticleNotFound(String),
@@ -158,7 +158,11 @@ mod tests {
                 "prediction-has-forecasts",
                 409,
             ),
-            (CommentError::NotFound(7), "not-found", 404),
+            (
+                CommentError::NotFound(crate::ids::CommentId(7)),
+                "not-found",
+                404,
+            ),
         ] {
             let api = ApiError::from(error);
             assert_eq!(api.status_code().as_u16(), status);

@@ -5,7 +5,7 @@
 //! then one user row); serialisation failures and deadlocks are still retried here, so none
 //! ever reaches a client. Also the periodic hot-rank refresh.
 
-use crate::ids::UserId;
+use crate::ids::{CommentId, UserId};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -37,7 +37,7 @@ fn is_retryable(error: &diesel::result::Error) -> bool {
 #[tracing::instrument(skip_all, fields(comment_id, user_id, value))]
 pub async fn cast_vote(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
     user_id: UserId,
     value: i16,
     now: DateTime<Utc>,
@@ -60,7 +60,7 @@ pub async fn cast_vote(
 pub async fn vote(
     pool: &DbPool,
     user_id: UserId,
-    comment_id: i64,
+    comment_id: CommentId,
     value: i64,
     now: DateTime<Utc>,
 ) -> Result<VoteResult, CommentError> {
@@ -71,7 +71,7 @@ pub async fn vote(
         .map_err(CommentError::at("casting the vote"))?;
     match row.outcome {
         VoteOutcome::Ok => Ok(VoteResult {
-            comment_id,
+            comment_id: comment_id.get(),
             upvotes: row.upvotes,
             downvotes: row.downvotes,
             score: row.score,

@@ -32,7 +32,7 @@ pub async fn create_comment(
     conn: &mut AsyncPgConnection,
     mut comment: NewComment<'_>,
     prediction: Option<NewPrediction>,
-) -> Result<i64, CommentError> {
+) -> Result<CommentId, CommentError> {
     conn.transaction(async |conn| {
         let ban = crate::moderation::queries::hold_against_bans(conn, UserId(comment.author_id))
             .await
@@ -58,7 +58,7 @@ pub async fn create_comment(
         if let Some(prediction) = &prediction {
             predictions::insert(
                 conn,
-                CommentId(id),
+                id,
                 ArticleId(article_id),
                 UserId(author_id),
                 prediction,
@@ -86,13 +86,13 @@ pub async fn create_comment(
 #[tracing::instrument(skip_all, fields(article_id, parent_id))]
 pub async fn parent_in_article(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
-    parent_id: i64,
+    article_id: ArticleId,
+    parent_id: CommentId,
 ) -> Result<bool, CommentError> {
     Ok(queries::find_for_write(conn, parent_id)
         .await
         .map_err(CommentError::at("reading the parent comment"))?
-        .is_some_and(|p| p.article_id == article_id))
+        .is_some_and(|p| ArticleId(p.article_id) == article_id))
 }
 
 /// Checks the parent (same article, live, locked for the rest of the transaction) and returns
@@ -102,7 +102,7 @@ async fn reply_path(
     article_id: i64,
     parent_id: i64,
 ) -> Result<Vec<i64>, CommentError> {
-    let parent = queries::find_for_write(conn, parent_id)
+    let parent = queries::find_for_write(conn, CommentId(parent_id))
         .await
         .map_err(CommentError::at("reading the parent comment"))?
         .filter(|p| p.article_id == article_id)
@@ -118,7 +118,10 @@ async fn reply_path(
 }
 
 /// The comment as a write sees it, or the 404.
-async fn existing(conn: &mut AsyncPgConnection, id: i64) -> Result<CommentForWrite, CommentError> {
+async fn existing(
+    conn: &mut AsyncPgConnection,
+    id: CommentId,
+) -> Result<CommentForWrite, CommentError> {
     queries::find_for_write(conn, id)
         .await
         .map_err(CommentError::at("reading the comment"))?
@@ -128,10 +131,10 @@ async fn existing(conn: &mut AsyncPgConnection, id: i64) -> Result<CommentForWri
 /// Edits a comment as its author, in one transaction: the body (already checked and rendered)
 /// and/or the prediction's terms, while the thread is open, the comment live and, for the
 /// terms, nobody else has forecast. The previous version goes into the edit history.
-#[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), author_id = author_id.get()))]
 pub async fn edit_comment(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
     author_id: UserId,
     new_text: Option<NewText>,
     edit: Option<PredictionEdit>,
@@ -148,7 +151,7 @@ pub async fn edit_comment(
                 .map_err(CommentError::at("reading the thread's lock reason"))?;
             return Err(CommentError::ThreadLocked { reason });
         }
-        let state = queries::lock_chain(conn, &[id])
+        let state = queries::lock_chain(conn, &[id.get()])
             .await
             .map_err(CommentError::at("locking the comment"))?;
         if state != Some(CommentState::Visible) {
@@ -157,7 +160,7 @@ pub async fn edit_comment(
         // Re-read under the lock: a concurrent edit may have replaced the text meanwhile, and
         // the history must keep that version too.
         let current = existing(conn, id).await?;
-        let prediction = predictions::lock_for_comment(conn, CommentId(id))
+        let prediction = predictions::lock_for_comment(conn, id)
             .await
             .map_err(CommentError::at("locking the comment's prediction"))?;
         let previous_terms = match &prediction {
@@ -229,10 +232,10 @@ async fn change_terms(
 /// Deletes a comment as its author: a live one is erased and leaves the counters; a removed
 /// one is erased too (the author's deletion wins; its counters already dropped). Repeating it
 /// changes nothing.
-#[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), author_id = author_id.get()))]
 pub async fn delete_comment(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
     author_id: UserId,
 ) -> Result<(), CommentError> {
     conn.transaction(async |conn| {

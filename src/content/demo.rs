@@ -14,7 +14,7 @@ use crate::comments::queries::NewComment;
 use crate::comments::write::create_comment;
 use crate::config::Secret;
 use crate::db::schema::users;
-use crate::ids::{ArticleId, CommentId, UserId};
+use crate::ids::{ArticleId, UserId};
 
 /// Slug of the demo article.
 pub const DEMO_SLUG: &str = "xi-lee-summit-2026";
@@ -273,13 +273,13 @@ pub async fn seed_demo(
         let id = create_comment(conn, new, None)
             .await
             .map_err(|e| anyhow::Error::new(e).context("seeding a demo comment"))?;
-        comment_ids.push(id);
+        comment_ids.push(id.get());
     }
     seed_predictions(conn, article.id, &user_ids, now).await?;
     for (voter, comment, value) in VOTES {
         crate::comments::votes::cast_vote(
             conn,
-            comment_ids[*comment],
+            crate::ids::CommentId(comment_ids[*comment]),
             crate::ids::UserId(user_ids[*voter]),
             *value,
             now,
@@ -324,7 +324,7 @@ async fn seed_predictions(
         let comment_id = create_comment(conn, comment, Some(prediction))
             .await
             .map_err(|e| anyhow::anyhow!("seeding a demo prediction: {e}"))?;
-        let id = predictions::lock_for_comment(conn, CommentId(comment_id))
+        let id = predictions::lock_for_comment(conn, comment_id)
             .await?
             .map(|p| p.id)
             .ok_or_else(|| anyhow::anyhow!("the demo prediction was not stored"))?;

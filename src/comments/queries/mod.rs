@@ -4,6 +4,7 @@
 //! expresses the statement, otherwise a `.sql` file beside this one; the thread reads are in
 //! `reads`, the votes' statements in `votes`.
 
+use crate::ids::CommentId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer};
@@ -59,10 +60,10 @@ impl CommentForWrite {
 }
 
 /// A comment of a live article, without locking (writes lock its chain next).
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = id.get()))]
 pub async fn find_for_write(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
 ) -> QueryResult<Option<CommentForWrite>> {
     comments::table
         .inner_join(articles::table)
@@ -138,7 +139,10 @@ pub struct NewComment<'a> {
 
 /// Inserts a comment and returns its id.
 #[tracing::instrument(level = "debug", skip_all, fields(article_id = comment.article_id))]
-pub async fn insert(conn: &mut AsyncPgConnection, comment: NewComment<'_>) -> QueryResult<i64> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    comment: NewComment<'_>,
+) -> QueryResult<CommentId> {
     diesel::insert_into(comments::table)
         .values(comment)
         .returning(comments::id)
@@ -196,8 +200,8 @@ pub async fn count_in_locked_article(
 /// whole edit history are gone from the database, not only from responses (the author's
 /// deletion outranks a moderator's removal). Counters are the caller's business: they differ
 /// for a live and a removed comment.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = id))]
-pub async fn erase(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = id.get()))]
+pub async fn erase(conn: &mut AsyncPgConnection, id: CommentId) -> QueryResult<()> {
     diesel::delete(comment_edits::table.filter(comment_edits::comment_id.eq(id)))
         .execute(conn)
         .await?;
@@ -270,7 +274,10 @@ pub struct EditRow {
 
 /// The edit history of a comment, oldest first.
 #[tracing::instrument(level = "debug", skip_all, fields(comment_id))]
-pub async fn edits(conn: &mut AsyncPgConnection, comment_id: i64) -> QueryResult<Vec<EditRow>> {
+pub async fn edits(
+    conn: &mut AsyncPgConnection,
+    comment_id: CommentId,
+) -> QueryResult<Vec<EditRow>> {
     comment_edits::table
         .filter(comment_edits::comment_id.eq(comment_id))
         .order(comment_edits::id.asc())

@@ -13,7 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::comments::model::CommentRow;
 use crate::comments::sort::Sort;
 use crate::db::cached;
-use crate::ids::UserId;
+use crate::ids::{CommentId, UserId};
 
 const TREE_PAGE: &str = include_str!("tree_page.sql");
 const TREE_PINNED: &str = include_str!("tree_pinned.sql");
@@ -275,10 +275,10 @@ pub async fn flat_page(
 /// One comment of a live article.
 pub async fn find_comment(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: CommentId,
     viewer: Option<UserId>,
 ) -> diesel::QueryResult<Option<CommentRow>> {
-    let rows = rows_by_ids(conn, &[id], viewer).await?;
+    let rows = rows_by_ids(conn, &[id.get()], viewer).await?;
     Ok(rows.into_iter().next().filter(|row| row.article_live))
 }
 

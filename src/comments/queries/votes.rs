@@ -2,7 +2,7 @@
 //! the periodic hot-rank refresh. Both texts are `.sql` files beside this one, their prepared
 //! statements cached per connection.
 
-use crate::ids::UserId;
+use crate::ids::{CommentId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, SmallInt, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName};
@@ -43,7 +43,7 @@ pub struct VoteRow {
 #[tracing::instrument(level = "debug", skip_all, fields(comment_id, user_id, value))]
 pub async fn vote(
     conn: &mut AsyncPgConnection,
-    comment_id: i64,
+    comment_id: CommentId,
     user_id: UserId,
     value: i16,
     now: DateTime<Utc>,

@@ -1,6 +1,7 @@
 //! Reading threads: the tree, the flat view, one comment, replies, edit history, a user's
 //! comments. Each handler extracts, calls `comments::service::reading` and answers.
 
+use crate::ids::CommentId;
 use actix_web::{get, web};
 
 use crate::auth::{AuthUser, MaybeUser};
@@ -90,7 +91,7 @@ pub async fn get_comment(
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentView>, ApiError> {
     let now = state.clock.now();
-    let view = reading::comment(&state.pool, *id, reader.0.as_ref(), now).await?;
+    let view = reading::comment(&state.pool, CommentId(*id), reader.0.as_ref(), now).await?;
     Ok(web::Json(view))
 }
 
@@ -113,7 +114,8 @@ pub async fn comment_replies(
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
     let now = state.clock.now();
-    let page = reading::replies(&state.pool, *id, &query, reader.0.as_ref(), now).await?;
+    let page =
+        reading::replies(&state.pool, CommentId(*id), &query, reader.0.as_ref(), now).await?;
     Ok(web::Json(page))
 }
 
@@ -135,7 +137,7 @@ pub async fn comment_edits(
     id: web::Path<i64>,
 ) -> Result<web::Json<CommentEdits>, ApiError> {
     Ok(web::Json(
-        reading::edit_history(&state.pool, *id, &user).await?,
+        reading::edit_history(&state.pool, CommentId(*id), &user).await?,
     ))
 }
 

@@ -1,6 +1,7 @@
 //! `PUT /comments/{id}/vote`: the caller checked (ban, rate limit), one call of
 //! `comments::votes::vote`, the counters answered.
 
+use crate::ids::CommentId;
 use actix_web::{put, web};
 
 use crate::auth::AuthUser;
@@ -38,7 +39,14 @@ pub async fn vote(
         .limiter
         .take(state.limiter.limits().votes, &format!("votes:{}", user.id))?;
     let body = body.into_inner()?;
-    let result = votes::vote(&state.pool, user.id, *id, body.value, state.clock.now()).await?;
+    let result = votes::vote(
+        &state.pool,
+        user.id,
+        CommentId(*id),
+        body.value,
+        state.clock.now(),
+    )
+    .await?;
     state.metrics.count(crate::metrics::Event::Vote);
     Ok(web::Json(result))
 }

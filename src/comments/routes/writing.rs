@@ -1,6 +1,7 @@
 //! Writing comments: create, edit, delete. Handlers check the caller (ban, rate limits),
 //! call `comments::service::writing` and answer with the comment as its author now sees it.
 
+use crate::ids::CommentId;
 use actix_web::{delete, patch, post, web, HttpResponse};
 
 use crate::auth::AuthUser;
@@ -97,8 +98,16 @@ pub async fn update_comment(
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
-    writing::edit(&state.pool, user.id, *id, &body, state.clock.now()).await?;
-    let view = reading::comment(&state.pool, *id, Some(&user), state.clock.now()).await?;
+    writing::edit(
+        &state.pool,
+        user.id,
+        CommentId(*id),
+        &body,
+        state.clock.now(),
+    )
+    .await?;
+    let view =
+        reading::comment(&state.pool, CommentId(*id), Some(&user), state.clock.now()).await?;
     Ok(web::Json(view))
 }
 
@@ -121,6 +130,6 @@ pub async fn delete_comment(
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    writing::delete(&state.pool, user.id, *id).await?;
+    writing::delete(&state.pool, user.id, CommentId(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,7 +2,7 @@
 //! flat view, a user's comments and a comment's edit history. Query parameters are checked
 //! before anything is looked up (a bad query is a 422 before an unknown article is a 404).
 
-use crate::ids::UserId;
+use crate::ids::{CommentId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::accounts;
@@ -126,10 +126,10 @@ async fn tree(
 }
 
 /// One comment as `reader` may see it (a deleted one as its placeholder).
-#[tracing::instrument(skip_all, fields(comment_id = id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get()))]
 pub async fn comment(
     pool: &DbPool,
-    id: i64,
+    id: CommentId,
     reader: Option<&AuthUser>,
     now: DateTime<Utc>,
 ) -> Result<CommentView, CommentError> {
@@ -159,10 +159,10 @@ pub async fn article_thread(
 }
 
 /// A page of one comment's replies, in the tree's shape.
-#[tracing::instrument(skip_all, fields(comment_id = id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get()))]
 pub async fn replies(
     pool: &DbPool,
-    id: i64,
+    id: CommentId,
     query: &TreeQuery,
     reader: Option<&AuthUser>,
     now: DateTime<Utc>,
@@ -175,7 +175,7 @@ pub async fn replies(
         .map_err(CommentError::at("reading the comment replied to"))?
         .ok_or(CommentError::NotFound(id))?;
     let ctx = ViewContext::of(reader, now);
-    tree(&mut conn, Scope::Replies(id), request, &list, &ctx).await
+    tree(&mut conn, Scope::Replies(id.get()), request, &list, &ctx).await
 }
 
 /// A page of an article's comments as one flat list.
@@ -252,10 +252,10 @@ pub async fn user_comments(
 }
 
 /// A comment's earlier versions, oldest first, for its author and moderators only.
-#[tracing::instrument(skip_all, fields(comment_id = id, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), user_id = user.id.get()))]
 pub async fn edit_history(
     pool: &DbPool,
-    id: i64,
+    id: CommentId,
     user: &AuthUser,
 ) -> Result<CommentEdits, CommentError> {
     let mut conn = pool.get().await?;

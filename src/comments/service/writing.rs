@@ -2,7 +2,7 @@
 //! names every bad field), the article and the parent looked up, then one transaction of
 //! `comments::write`.
 
-use crate::ids::UserId;
+use crate::ids::{CommentId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::articles::queries::find_live_id;
@@ -34,7 +34,7 @@ pub async fn post(
     slug: &str,
     request: &CreateCommentRequest,
     now: DateTime<Utc>,
-) -> Result<i64, CommentError> {
+) -> Result<CommentId, CommentError> {
     let mut errors = FieldErrors::new();
     let text = errors.check(required_text(&request.body, "body", 1, COMMENT_MAX, false));
     let html = text
@@ -50,7 +50,7 @@ pub async fn post(
         .map_err(CommentError::at("finding the article"))?;
     if let (Some(article), Some(parent_id)) = (&found, request.parent_id) {
         // Checked again under lock when inserting; checked here so one 422 names every field.
-        if !write::parent_in_article(&mut conn, article.id.get(), parent_id).await? {
+        if !write::parent_in_article(&mut conn, article.id, CommentId(parent_id)).await? {
             errors.push(parent_not_found());
         }
     }
@@ -80,11 +80,11 @@ pub async fn post(
 
 /// Edits a comment as its author: the body and/or the prediction's terms, each checked
 /// before the transaction takes any lock.
-#[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), author_id = author_id.get()))]
 pub async fn edit(
     pool: &DbPool,
     author_id: UserId,
-    id: i64,
+    id: CommentId,
     request: &UpdateCommentRequest,
     now: DateTime<Utc>,
 ) -> Result<(), CommentError> {
@@ -112,8 +112,8 @@ pub async fn edit(
 }
 
 /// Deletes a comment as its author (also one a moderator removed); repeating it is no error.
-#[tracing::instrument(skip_all, fields(comment_id = id, author_id))]
-pub async fn delete(pool: &DbPool, author_id: UserId, id: i64) -> Result<(), CommentError> {
+#[tracing::instrument(skip_all, fields(comment_id = id.get(), author_id = author_id.get()))]
+pub async fn delete(pool: &DbPool, author_id: UserId, id: CommentId) -> Result<(), CommentError> {
     let mut conn = pool.get().await?;
     write::delete_comment(&mut conn, id, author_id).await
 }

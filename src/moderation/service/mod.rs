@@ -28,7 +28,7 @@ pub async fn moderator_view(
     moderator: &AuthUser,
     now: DateTime<Utc>,
 ) -> Result<CommentView, ModerationError> {
-    let row = find_comment(conn, id.get(), Some(moderator.id))
+    let row = find_comment(conn, id, Some(moderator.id))
         .await
         .map_err(ModerationError::at("reading the comment for the moderator"))?
         .ok_or(ModerationError::CommentNotFound(id))?;
@@ -55,7 +55,7 @@ async fn find_comment_for_write(
     conn: &mut AsyncPgConnection,
     id: CommentId,
 ) -> Result<CommentForWrite, ModerationError> {
-    comments::find_for_write(conn, id.get())
+    comments::find_for_write(conn, id)
         .await
         .map_err(ModerationError::at("finding the comment"))?
         .ok_or(ModerationError::CommentNotFound(id))

@@ -123,7 +123,7 @@ async fn live_comments_of(
         .map_err(ModerationError::at("listing the user's live comments"))?;
     let mut targets = Vec::with_capacity(ids.len());
     for id in ids {
-        let found = comments::find_for_write(conn, id.get())
+        let found = comments::find_for_write(conn, id)
             .await
             .map_err(ModerationError::at("reading one of the user's comments"))?;
         targets.extend(found);

@@ -30,7 +30,7 @@ async fn written_view(
     now: DateTime<Utc>,
 ) -> Result<PredictionView, PredictionError> {
     let ctx = ViewContext::of(Some(viewer), now);
-    let row = find_comment(conn, comment_id.get(), Some(viewer.id))
+    let row = find_comment(conn, comment_id, Some(viewer.id))
         .await
         .step("reading the prediction's comment")?
         .ok_or(PredictionError::NotFound(id))?;

@@ -27,7 +27,7 @@ pub async fn detail(
         .await
         .step("finding the prediction")?
         .ok_or(PredictionError::NotFound(id))?;
-    let row = find_comment(&mut conn, comment_id.get(), reader.map(|u| u.id))
+    let row = find_comment(&mut conn, comment_id, reader.map(|u| u.id))
         .await
         .step("reading the prediction's comment")?
         .ok_or(PredictionError::NotFound(id))?;
