@@ -59,37 +59,16 @@ pub enum AccountError {
     /// Giving a role to a deleted account.
     #[error("the account is deleted; it cannot be given a role")]
     AccountDeleted,
-    /// A query failed at a named step (the step goes into the log of a 500).
-    #[error("{step}")]
-    Query {
-        /// What the failing statement was for.
-        step: &'static str,
-        /// The database's error.
-        #[source]
-        source: diesel::result::Error,
-    },
-    /// A statement failed outside a named step (a transaction's BEGIN or COMMIT).
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-    /// No connection could be had from the pool.
-    #[error(transparent)]
-    Pool(#[from] crate::db::PoolError),
     /// A shared component (rate limiter, password hasher, token signer) refused or failed with
     /// its own problem (429, 500…), passed on unchanged.
     #[error(transparent)]
     Component(ApiError),
-    /// A bug: a state the code should never reach.
+    /// A statement, the pool, or a broken invariant (500/503; the cause goes to the log).
     #[error(transparent)]
-    Internal(anyhow::Error),
+    Failure(#[from] crate::error::Failure),
 }
 
 impl AccountError {
-    /// Wraps a failed statement with the step it was taken for, so a 500 in the log says
-    /// which step failed: `.map_err(AccountError::at("storing the refresh token"))`.
-    pub fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> Self {
-        move |source| Self::Query { step, source }
-    }
-
     /// The shared validators (`FieldErrors::finish`) answer with an `ApiError` that is always a
     /// 422; its fields become this feature's `Invalid`. Anything else passes on unchanged.
     pub fn from_validation(error: ApiError) -> Self {
@@ -116,3 +95,5 @@ impl ProblemCode {
         }
     }
 }
+
+crate::feature_failure!(AccountError);

@@ -27,7 +27,7 @@ pub async fn issue_tokens(
     let (refresh_token, hash) = new_refresh_token();
     let family = family.unwrap_or_else(new_family_id);
     let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl)
-        .map_err(|e| AccountError::Internal(e.into()))?;
+        .map_err(|e| AccountError::internal(e.into()))?;
     queries::insert_refresh_token(conn, user.id, &family, &hash, now, now + ttl)
         .await
         .map_err(AccountError::at("storing the refresh token"))?;

@@ -110,7 +110,7 @@ impl CreateArticleRequest {
                 tags,
                 published_at: self.published_at,
             }),
-            _ => Err(ArticleError::Internal(anyhow::anyhow!(
+            _ => Err(ArticleError::internal(anyhow::anyhow!(
                 "validated fields missing"
             ))),
         }
@@ -122,7 +122,7 @@ fn finish(errors: FieldErrors) -> Result<(), ArticleError> {
     match errors.finish() {
         Ok(()) => Ok(()),
         Err(ApiError::Validation(errors)) => Err(ArticleError::Invalid(errors)),
-        Err(other) => Err(ArticleError::Internal(anyhow::anyhow!("{other}"))),
+        Err(other) => Err(ArticleError::internal(anyhow::anyhow!("{other}"))),
     }
 }
 

@@ -21,30 +21,9 @@ pub enum ArticleError {
     /// Every derived slug tried was taken by concurrent creates.
     #[error("could not find a free slug; give one explicitly")]
     NoFreeSlug,
-    /// A query failed at a named step (the step goes into the log of a 500).
-    #[error("{step}")]
-    Query {
-        /// What the failing statement was for.
-        step: &'static str,
-        /// The database's error.
-        #[source]
-        source: diesel::result::Error,
-    },
-    /// A statement failed outside a named step.
+    /// A statement, the pool, or a broken invariant (500/503; the cause goes to the log).
     #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-    /// No connection could be had from the pool.
-    #[error(transparent)]
-    Pool(#[from] crate::db::PoolError),
-    /// A bug: a state the code should never reach.
-    #[error(transparent)]
-    Internal(anyhow::Error),
+    Failure(#[from] crate::error::Failure),
 }
 
-impl ArticleError {
-    /// Wraps a failed statement with the step it was taken for, so a 500 in the log says
-    /// which step failed: `.map_err(ArticleError::at("inserting the article"))`.
-    pub fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> Self {
-        move |source| Self::Query { step, source }
-    }
-}
+crate::feature_failure!(ArticleError);

@@ -68,47 +68,20 @@ pub enum CommentError {
     /// 409 `prediction-has-forecasts`: editing terms others have already forecast on.
     #[error("others have forecast on this prediction; its terms are fixed")]
     PredictionHasForecasts,
-    /// A statement failed at a named step (the step goes into the log of a 500; a lost
-    /// connection or a timeout still answers 503, as every database error does).
-    #[error("{step}")]
-    Query {
-        /// What the failing statement was for.
-        step: &'static str,
-        /// The database's error.
-        #[source]
-        source: diesel::result::Error,
-    },
-    /// A statement failed outside a named step (a transaction's BEGIN or COMMIT).
+    /// A statement, the pool, or a broken invariant (500/503; the cause goes to the log).
     #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-    /// No connection could be had from the pool (503).
-    #[error(transparent)]
-    Pool(#[from] crate::db::PoolError),
-    /// A bug: a state the code should never reach (500; the cause goes to the log only).
-    #[error(transparent)]
-    Internal(anyhow::Error),
+    Failure(#[from] crate::error::Failure),
 }
 
 impl CommentError {
-    /// Wraps a failed statement with the step it was taken for, so a 500 in the log says
-    /// which step failed: `.map_err(CommentError::at("locking the chain"))`.
-    pub fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> Self {
-        move |source| Self::Query { step, source }
-    }
-
     /// The shared validators (`FieldErrors::finish`, `pagination`) answer with an `ApiError`
     /// that is always a 422; its fields join this feature's `Invalid`. Anything else would be
     /// a bug in them, kept as the cause of a 500.
     pub fn from_validation(error: ApiError) -> Self {
         match error {
             ApiError::Validation(fields) => Self::Invalid(fields),
-            other => Self::Internal(anyhow::Error::new(other)),
+            other => Self::Failure(crate::error::Failure::Internal(anyhow::Error::new(other))),
         }
-    }
-
-    /// A broken invariant, named for the log.
-    pub fn bug(what: &'static str) -> Self {
-        Self::Internal(anyhow::anyhow!(what))
     }
 }
 
@@ -195,3 +168,5 @@ mod tests {
         }
     }
 }
+
+crate::feature_failure!(CommentError);

@@ -70,11 +70,13 @@ pub async fn create_comment(
         queries::count_in_ancestors(conn, &path, 1)
             .await
             .map_err(CommentError::at("counting the reply in its ancestors"))?;
-        let (locked, reason) = queries::count_in_locked_article(conn, article_id, 1)
+        let lock = queries::count_in_locked_article(conn, article_id, 1)
             .await
             .map_err(CommentError::at("counting the comment in its article"))?;
-        if locked {
-            return Err(CommentError::ThreadLocked { reason });
+        if lock.locked {
+            return Err(CommentError::ThreadLocked {
+                reason: lock.reason,
+            });
         }
         Ok(id)
     })

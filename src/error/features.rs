@@ -8,16 +8,6 @@ use crate::articles::error::ArticleError;
 use crate::comments::error::CommentError;
 use crate::moderation::error::ModerationError;
 
-/// A statement that failed at a named step: what the database error means for the client
-/// (503 for a lost connection, 404 for a missing row…) as `From<diesel::result::Error>`
-/// decides, with the step added to the cause of a 500 so the log says which step failed.
-fn failed_step(step: &'static str, source: diesel::result::Error) -> ApiError {
-    match ApiError::from(source) {
-        ApiError::Internal(cause) => ApiError::Internal(cause.context(step)),
-        other => other,
-    }
-}
-
 // predictions
 
 impl From<crate::predictions::error::PredictionError> for ApiError {
@@ -33,11 +23,7 @@ impl From<crate::predictions::error::PredictionError> for ApiError {
             E::Closed => Self::conflict(crate::error::ProblemKind::PredictionClosed, detail),
             E::OwnPrediction | E::ReResolutionNotAdmin => Self::forbidden(detail),
             E::ReResolutionWithoutNote => Self::invalid("note", "required", detail),
-            // Through the shared mapping (404 for a missing row, 503 for a lost connection or
-            // a timeout); a 500 keeps the step in its logged cause.
-            E::Database { step, source } => failed_step(step, source),
-            E::Pool(error) => Self::from(error),
-            E::Internal(cause) => Self::Internal(cause),
+            E::Failure(failure) => failure.into(),
         }
     }
 }
@@ -72,10 +58,7 @@ impl From<ModerationError> for ApiError {
                 Self::conflict(crate::error::ProblemKind::AlreadyReported, detail)
             }
             E::NoOpenReports => Self::conflict(crate::error::ProblemKind::NoOpenReports, detail),
-            E::Query { step, source } => failed_step(step, source),
-            E::Database(source) => source.into(),
-            E::Pool(source) => source.into(),
-            E::Internal(cause) => Self::Internal(cause),
+            E::Failure(failure) => failure.into(),
         }
     }
 }
@@ -94,10 +77,7 @@ impl From<ArticleError> for ApiError {
             E::NotFound(slug) => Self::not_found(format!("article {slug}")),
             E::SlugTaken => Self::taken("slug", detail),
             E::NoFreeSlug => Self::conflict(crate::error::ProblemKind::Taken, detail),
-            E::Query { step, source } => failed_step(step, source),
-            E::Database(source) => source.into(),
-            E::Pool(source) => source.into(),
-            E::Internal(cause) => Self::Internal(cause),
+            E::Failure(failure) => failure.into(),
         }
     }
 }
@@ -147,10 +127,7 @@ impl From<CommentError> for ApiError {
             E::PredictionHasForecasts => {
                 Self::conflict(crate::error::ProblemKind::PredictionHasForecasts, detail)
             }
-            E::Query { step, source } => failed_step(step, source),
-            E::Database(source) => source.into(),
-            E::Pool(source) => source.into(),
-            E::Internal(cause) => Self::Internal(cause),
+            E::Failure(failure) => failure.into(),
         }
     }
 }
@@ -201,11 +178,8 @@ impl From<AccountError> for ApiError {
             E::AdminRoleViaApi => Self::forbidden(detail),
             E::LastAdmin => Self::conflict(crate::error::ProblemKind::LastAdmin, detail),
             E::AccountDeleted => Self::conflict(crate::error::ProblemKind::AccountDeleted, detail),
-            E::Query { step, source } => failed_step(step, source),
-            E::Database(source) => source.into(),
-            E::Pool(source) => source.into(),
             E::Component(error) => error,
-            E::Internal(cause) => Self::Internal(cause),
+            E::Failure(failure) => failure.into(),
         }
     }
 }

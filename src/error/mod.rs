@@ -12,9 +12,11 @@ use utoipa::ToSchema;
 
 use crate::telemetry::current_request_id;
 
+mod failure;
 mod features;
 mod kinds;
 
+pub use failure::Failure;
 pub use kinds::ProblemKind;
 
 /// One failing field of a request, as listed in a validation problem.

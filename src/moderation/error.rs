@@ -53,30 +53,9 @@ pub enum ModerationError {
     /// Resolving reports on a comment that has none open.
     #[error("the comment has no open reports")]
     NoOpenReports,
-    /// A query failed at a named step (the step goes into the log of a 500).
-    #[error("{step}")]
-    Query {
-        /// What the failing statement was for.
-        step: &'static str,
-        /// The database's error.
-        #[source]
-        source: diesel::result::Error,
-    },
-    /// A statement failed outside a named step (a transaction's BEGIN or COMMIT).
+    /// A statement, the pool, or a broken invariant (500/503; the cause goes to the log).
     #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-    /// No connection could be had from the pool.
-    #[error(transparent)]
-    Pool(#[from] crate::db::PoolError),
-    /// A bug: a state the code should never reach.
-    #[error(transparent)]
-    Internal(anyhow::Error),
+    Failure(#[from] crate::error::Failure),
 }
 
-impl ModerationError {
-    /// Wraps a failed statement with the step it was taken for, so a 500 in the log says
-    /// which step of the action failed: `.map_err(ModerationError::at("locking the chain"))`.
-    pub fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> Self {
-        move |source| Self::Query { step, source }
-    }
-}
+crate::feature_failure!(ModerationError);

@@ -4,7 +4,6 @@
 
 use diesel::result::Error as DieselError;
 
-use crate::db::PoolError;
 use crate::error::{ApiError, FieldError};
 use crate::ids::PredictionId;
 
@@ -38,33 +37,12 @@ pub enum PredictionError {
     /// 422 on `note`: a re-resolution must say why.
     #[error("say why the prediction is re-resolved")]
     ReResolutionWithoutNote,
-    /// A statement failed; `step` says which one, for the log of a 500 (a lost connection or
-    /// a timeout still answers 503, as every database error does).
-    #[error("{step}")]
-    Database {
-        /// What the feature was doing.
-        step: &'static str,
-        /// The database's error.
-        #[source]
-        source: DieselError,
-    },
-    /// No pooled connection in time (503).
-    #[error("no database connection available")]
-    Pool(#[from] PoolError),
-    /// A broken invariant (500); the cause goes to the log only.
+    /// A statement, the pool, or a broken invariant (500/503; the cause goes to the log).
     #[error(transparent)]
-    Internal(anyhow::Error),
+    Failure(#[from] crate::error::Failure),
 }
 
-impl From<DieselError> for PredictionError {
-    /// Lets `?` work on queries (and inside `conn.transaction`) where no step is named.
-    fn from(source: DieselError) -> Self {
-        Self::Database {
-            step: "running a prediction statement",
-            source,
-        }
-    }
-}
+crate::feature_failure!(PredictionError);
 
 impl PredictionError {
     /// The shared validators (`FieldErrors::finish`, `pagination`) answer with an `ApiError`
@@ -73,18 +51,13 @@ impl PredictionError {
     pub fn from_validation(error: ApiError) -> Self {
         match error {
             ApiError::Validation(fields) => Self::Invalid(fields),
-            other => Self::Internal(anyhow::Error::new(other)),
+            other => Self::internal(anyhow::Error::new(other)),
         }
     }
 
     /// A 422 naming one field.
     pub fn invalid(field: &str, code: &str, message: &str) -> Self {
         Self::Invalid(vec![FieldError::new(field, code, message)])
-    }
-
-    /// A broken invariant, named for the log.
-    pub fn bug(what: &'static str) -> Self {
-        Self::Internal(anyhow::anyhow!(what))
     }
 }
 
@@ -96,6 +69,6 @@ pub trait Step<T> {
 
 impl<T> Step<T> for Result<T, DieselError> {
     fn step(self, step: &'static str) -> Result<T, PredictionError> {
-        self.map_err(|source| PredictionError::Database { step, source })
+        self.map_err(PredictionError::at(step))
     }
 }

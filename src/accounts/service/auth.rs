@@ -22,10 +22,7 @@ fn unique_violation(error: diesel::result::Error) -> AccountError {
     match violated_constraint(&error) {
         Some("users_username_key") => AccountError::UsernameTaken,
         Some("users_email_key") => AccountError::EmailTaken,
-        _ => AccountError::Query {
-            step: "inserting the account",
-            source: error,
-        },
+        _ => AccountError::at("inserting the account")(error),
     }
 }
 
@@ -49,7 +46,7 @@ pub async fn register(
     ));
     errors.finish().map_err(AccountError::from_validation)?;
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
-        return Err(AccountError::Internal(anyhow::anyhow!(
+        return Err(AccountError::internal(anyhow::anyhow!(
             "parsed fields missing"
         )));
     };

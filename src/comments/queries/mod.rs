@@ -181,6 +181,15 @@ pub async fn count_in_article(
         .map(|_| ())
 }
 
+/// An article's thread lock, as read under the row lock a counter update takes.
+#[derive(Debug, Clone, Queryable)]
+pub struct ThreadLock {
+    /// Whether new comments are refused.
+    pub locked: bool,
+    /// The moderator's reason, shown to readers.
+    pub reason: Option<String>,
+}
+
 /// Adds `delta` live comments and answers the article's lock state, read under the row lock
 /// the update takes (so a comment cannot slip in after a thread lock commits).
 #[tracing::instrument(level = "debug", skip_all, fields(article_id, delta))]
@@ -188,7 +197,7 @@ pub async fn count_in_locked_article(
     conn: &mut AsyncPgConnection,
     article_id: i64,
     delta: i64,
-) -> QueryResult<(bool, Option<String>)> {
+) -> QueryResult<ThreadLock> {
     diesel::update(articles::table.find(article_id))
         .set(articles::comment_count.eq(articles::comment_count + delta))
         .returning((articles::locked, articles::lock_reason))

@@ -200,7 +200,7 @@ pub async fn resolve_reports(
         resolved_at: now,
     };
     group(view, reports.iter(), Some(resolution))
-        .ok_or_else(|| ModerationError::Internal(anyhow::anyhow!("resolved reports vanished")))
+        .ok_or_else(|| ModerationError::internal(anyhow::anyhow!("resolved reports vanished")))
 }
 
 /// The transaction of a resolution: checks, the optional removal, the resolution row, the
