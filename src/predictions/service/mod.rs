@@ -49,3 +49,31 @@ async fn find_user(
         .step("finding the user")?
         .ok_or_else(|| PredictionError::UserNotFound(username.to_owned()))
 }
+
+/// A user with their stored score totals and calibration buckets: what the track record and
+/// the calibration chart are both drawn from.
+struct UserScores {
+    user: UserRow,
+    totals: Option<crate::predictions::queries::ScoreTotals>,
+    buckets: Vec<crate::predictions::queries::CalibrationTotals>,
+}
+
+/// Reads a user's stored scores by username (404 for an unknown user).
+async fn user_scores(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+) -> Result<UserScores, PredictionError> {
+    let user = find_user(conn, username).await?;
+    let user_id = crate::ids::UserId(user.id);
+    let totals = crate::predictions::queries::totals(conn, user_id)
+        .await
+        .step("reading the score totals")?;
+    let buckets = crate::predictions::queries::calibration_totals(conn, user_id)
+        .await
+        .step("reading the calibration totals")?;
+    Ok(UserScores {
+        user,
+        totals,
+        buckets,
+    })
+}

@@ -119,14 +119,12 @@ pub async fn track_record(
     username: &str,
 ) -> Result<TrackRecord, PredictionError> {
     let mut conn = state.pool.get().await?;
-    let user = super::find_user(&mut conn, username).await?;
+    let super::UserScores {
+        user,
+        totals,
+        buckets,
+    } = super::user_scores(&mut conn, username).await?;
     let user_id = UserId(user.id);
-    let totals = queries::totals(&mut conn, user_id)
-        .await
-        .step("reading the score totals")?;
-    let buckets = queries::calibration_totals(&mut conn, user_id)
-        .await
-        .step("reading the calibration totals")?;
     let authored = queries::authored(&mut conn, user_id)
         .await
         .step("counting authored predictions")?;

@@ -2,7 +2,7 @@
 //! leaderboards, all read from stored rows and totals.
 
 use crate::accounts::model::PublicUser;
-use crate::ids::{PredictionId, UserId};
+use crate::ids::PredictionId;
 use crate::pagination::{finish_page, Page};
 use crate::predictions::charts::{calibration_svg, history_svg, ChartPoint, HistoryMarks};
 use crate::predictions::error::{PredictionError, Step};
@@ -83,14 +83,11 @@ pub async fn calibration_chart(
     username: &str,
 ) -> Result<String, PredictionError> {
     let mut conn = state.pool.get().await?;
-    let user = super::find_user(&mut conn, username).await?;
-    let user_id = UserId(user.id);
-    let totals = queries::totals(&mut conn, user_id)
-        .await
-        .step("reading the score totals")?;
-    let buckets = queries::calibration_totals(&mut conn, user_id)
-        .await
-        .step("reading the calibration totals")?;
+    let super::UserScores {
+        user,
+        totals,
+        buckets,
+    } = super::user_scores(&mut conn, username).await?;
     let mean = totals
         .filter(|t| t.scored_forecasts > 0)
         .map(|t| t.brier_sum / f64::from(t.scored_forecasts));
