@@ -1,6 +1,7 @@
 //! Sessions and password checks shared by the account handlers: issuing a token triple
 //! (access, refresh, device), and verifying a password under the failed-attempt limits.
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
@@ -28,7 +29,7 @@ pub async fn issue_tokens(
     let family = family.unwrap_or_else(new_family_id);
     let ttl = chrono::Duration::from_std(state.settings.refresh_token_ttl)
         .map_err(|e| AccountError::internal(e.into()))?;
-    queries::insert_refresh_token(conn, user.id, &family, &hash, now, now + ttl)
+    queries::insert_refresh_token(conn, UserId(user.id), &family, &hash, now, now + ttl)
         .await
         .map_err(AccountError::at("storing the refresh token"))?;
     let device_token = state

@@ -46,7 +46,8 @@ pub async fn create_comment(
             return Err(CommentError::Banned(ban));
         }
         if let Some(parent_id) = comment.parent_id {
-            comment.path = reply_path(conn, comment.article_id, parent_id).await?;
+            comment.path =
+                reply_path(conn, ArticleId(comment.article_id), CommentId(parent_id)).await?;
             comment.depth = i32::try_from(comment.path.len()).unwrap_or(i32::MAX);
         }
         let path = comment.path.clone();
@@ -70,7 +71,7 @@ pub async fn create_comment(
         queries::count_in_ancestors(conn, &path, 1)
             .await
             .map_err(CommentError::at("counting the reply in its ancestors"))?;
-        let lock = queries::count_in_locked_article(conn, article_id, 1)
+        let lock = queries::count_in_locked_article(conn, ArticleId(article_id), 1)
             .await
             .map_err(CommentError::at("counting the comment in its article"))?;
         if lock.locked {
@@ -101,13 +102,13 @@ pub async fn parent_in_article(
 /// the new comment's ancestor path.
 async fn reply_path(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
-    parent_id: i64,
+    article_id: ArticleId,
+    parent_id: CommentId,
 ) -> Result<Vec<i64>, CommentError> {
-    let parent = queries::find_for_write(conn, CommentId(parent_id))
+    let parent = queries::find_for_write(conn, parent_id)
         .await
         .map_err(CommentError::at("reading the parent comment"))?
-        .filter(|p| p.article_id == article_id)
+        .filter(|p| ArticleId(p.article_id) == article_id)
         .ok_or(CommentError::ParentNotFound)?;
     let chain = parent.chain();
     let state = queries::lock_chain(conn, &chain)
@@ -256,7 +257,7 @@ pub async fn delete_comment(
                 queries::count_in_ancestors(conn, &comment.ancestors(), -1)
                     .await
                     .map_err(CommentError::at("uncounting the comment in its ancestors"))?;
-                queries::count_in_article(conn, comment.article_id, -1)
+                queries::count_in_article(conn, ArticleId(comment.article_id), -1)
                     .await
                     .map_err(CommentError::at("uncounting the comment in its article"))?;
             }

@@ -1,6 +1,7 @@
 //! Bans that outlive their account: kept at deletion under the keys of the username and the
 //! address, looked up at registration, forgotten when the ban is lifted.
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -80,8 +81,8 @@ pub async fn retain_ban(
 }
 
 /// Forgets a retained ban (the ban was lifted).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn forget_retained_ban(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<()> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
+pub async fn forget_retained_ban(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<()> {
     diesel::delete(retained_bans::table.filter(retained_bans::user_id.eq(user_id)))
         .execute(conn)
         .await

@@ -186,7 +186,7 @@ pub async fn set_password(
         ))
         .execute(conn)
         .await?;
-    revoke_all_for_user(conn, id.get(), now).await
+    revoke_all_for_user(conn, id, now).await
 }
 
 /// Whether another account's username folds to `folded` (a display name may not impersonate).
@@ -224,7 +224,7 @@ pub async fn anonymise(
         ))
         .execute(conn)
         .await?;
-    revoke_all_for_user(conn, id.get(), now).await
+    revoke_all_for_user(conn, id, now).await
 }
 
 /// Sets the role of the account named `username` (ignoring case); `None` if there is none.
@@ -243,8 +243,8 @@ pub async fn set_role(
 }
 
 /// True when the user exists and is not deleted.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn is_live(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<bool> {
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
+pub async fn is_live(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         users::table
             .find(user_id)

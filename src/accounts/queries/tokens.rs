@@ -1,5 +1,6 @@
 //! Refresh-token statements: storing, locking, retiring and revoking (by family or by user).
 
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -26,10 +27,10 @@ pub struct RefreshTokenRow {
 }
 
 /// Stores a refresh token's hash.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
 pub async fn insert_refresh_token(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     family_id: &str,
     token_hash: &[u8],
     now: DateTime<Utc>,
@@ -97,10 +98,10 @@ pub async fn revoke_family(
 }
 
 /// Revokes every refresh token of a user.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
 pub async fn revoke_all_for_user(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(

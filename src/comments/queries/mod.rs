@@ -4,7 +4,7 @@
 //! expresses the statement, otherwise a `.sql` file beside this one; the thread reads are in
 //! `reads`, the votes' statements in `votes`.
 
-use crate::ids::CommentId;
+use crate::ids::{ArticleId, CommentId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer};
@@ -173,7 +173,7 @@ pub async fn count_in_ancestors(
 #[tracing::instrument(level = "debug", skip_all, fields(article_id, delta))]
 pub async fn count_in_article(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
+    article_id: ArticleId,
     delta: i64,
 ) -> QueryResult<()> {
     count_in_locked_article(conn, article_id, delta)
@@ -195,7 +195,7 @@ pub struct ThreadLock {
 #[tracing::instrument(level = "debug", skip_all, fields(article_id, delta))]
 pub async fn count_in_locked_article(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
+    article_id: ArticleId,
     delta: i64,
 ) -> QueryResult<ThreadLock> {
     diesel::update(articles::table.find(article_id))

@@ -13,7 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::comments::model::CommentRow;
 use crate::comments::sort::Sort;
 use crate::db::cached;
-use crate::ids::{CommentId, UserId};
+use crate::ids::{ArticleId, CommentId, UserId};
 
 const TREE_PAGE: &str = include_str!("tree_page.sql");
 const TREE_PINNED: &str = include_str!("tree_pinned.sql");
@@ -257,7 +257,7 @@ fn keyset_clause(sort: Sort, after: &Option<After>) -> String {
 /// Every listed comment of an article, flat, one page.
 pub async fn flat_page(
     conn: &mut AsyncPgConnection,
-    article_id: i64,
+    article_id: ArticleId,
     sort: Sort,
     limit: i64,
     after: Option<After>,
@@ -269,7 +269,7 @@ pub async fn flat_page(
         keyset_clause(sort, &after),
         order_by(sort)
     );
-    ids_then_rows(conn, sql, article_id, limit, after, viewer).await
+    ids_then_rows(conn, sql, article_id.get(), limit, after, viewer).await
 }
 
 /// One comment of a live article.
@@ -285,7 +285,7 @@ pub async fn find_comment(
 /// A user's live comments on live articles, newest first.
 pub async fn user_comments(
     conn: &mut AsyncPgConnection,
-    author_id: i64,
+    author_id: UserId,
     limit: i64,
     after: Option<After>,
     viewer: Option<UserId>,
@@ -297,7 +297,7 @@ pub async fn user_comments(
         keyset_clause(Sort::New, &after),
         order_by(Sort::New)
     );
-    ids_then_rows(conn, sql, author_id, limit, after, viewer).await
+    ids_then_rows(conn, sql, author_id.get(), limit, after, viewer).await
 }
 
 #[cfg(test)]

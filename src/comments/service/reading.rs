@@ -2,7 +2,7 @@
 //! flat view, a user's comments and a comment's edit history. Query parameters are checked
 //! before anything is looked up (a bad query is a 422 before an unknown article is a 404).
 
-use crate::ids::{CommentId, UserId};
+use crate::ids::{ArticleId, CommentId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::accounts;
@@ -201,9 +201,16 @@ pub async fn article_flat(
     let mut conn = pool.get().await?;
     let article_id = article_id(&mut conn, slug).await?;
     let viewer = reader.map(|u| u.id);
-    let rows = reads::flat_page(&mut conn, article_id, sort, limit + 1, after, viewer)
-        .await
-        .map_err(CommentError::at("reading the flat page"))?;
+    let rows = reads::flat_page(
+        &mut conn,
+        ArticleId(article_id),
+        sort,
+        limit + 1,
+        after,
+        viewer,
+    )
+    .await
+    .map_err(CommentError::at("reading the flat page"))?;
     let ctx = ViewContext::of(reader, now);
     Ok(page_of(rows, limit, &list, sort, |row| {
         CommentView::from_row(row, &ctx)
@@ -235,7 +242,7 @@ pub async fn user_comments(
         .map_err(CommentError::at("finding the user"))?
         .ok_or_else(|| CommentError::UserNotFound(username.to_owned()))?;
     let viewer = reader.map(|u| u.id);
-    let rows = reads::user_comments(&mut conn, user.id, limit + 1, after, viewer)
+    let rows = reads::user_comments(&mut conn, UserId(user.id), limit + 1, after, viewer)
         .await
         .map_err(CommentError::at("reading the user's comments"))?;
     let ctx = ViewContext::of(reader, now);

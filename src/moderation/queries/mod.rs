@@ -49,7 +49,7 @@ pub async fn remove(
         .execute(conn)
         .await?;
     comments::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
-    comments::count_in_article(conn, comment.article_id, -1).await
+    comments::count_in_article(conn, crate::ids::ArticleId(comment.article_id), -1).await
 }
 
 /// Restores a removed comment (the caller has locked its chain): counters rise again.
@@ -64,7 +64,7 @@ pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) ->
         .execute(conn)
         .await?;
     comments::count_in_ancestors(conn, &comment.ancestors(), 1).await?;
-    comments::count_in_article(conn, comment.article_id, 1).await
+    comments::count_in_article(conn, crate::ids::ArticleId(comment.article_id), 1).await
 }
 
 /// The state of a comment as this transaction sees it (read again after its chain is locked,

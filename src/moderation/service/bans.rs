@@ -89,7 +89,7 @@ pub async fn unban_user(
         queries::set_ban(conn, target_id, None)
             .await
             .map_err(ModerationError::at("clearing the ban"))?;
-        crate::accounts::queries::forget_retained_ban(conn, target.id)
+        crate::accounts::queries::forget_retained_ban(conn, UserId(target.id))
             .await
             .map_err(ModerationError::at("forgetting the retained ban"))?;
         let entry = Entry {
