@@ -95,7 +95,7 @@ pub async fn parent_in_article(
     Ok(queries::find_for_write(conn, parent_id)
         .await
         .map_err(CommentError::at("reading the parent comment"))?
-        .is_some_and(|p| ArticleId(p.article_id) == article_id))
+        .is_some_and(|p| p.article_id == article_id))
 }
 
 /// Checks the parent (same article, live, locked for the rest of the transaction) and returns
@@ -108,7 +108,7 @@ async fn reply_path(
     let parent = queries::find_for_write(conn, parent_id)
         .await
         .map_err(CommentError::at("reading the parent comment"))?
-        .filter(|p| ArticleId(p.article_id) == article_id)
+        .filter(|p| p.article_id == article_id)
         .ok_or(CommentError::ParentNotFound)?;
     let chain = parent.chain();
     let state = queries::lock_chain(conn, &chain)
@@ -145,11 +145,11 @@ pub async fn edit_comment(
 ) -> Result<(), CommentError> {
     conn.transaction(async |conn| {
         let comment = existing(conn, id).await?;
-        if UserId(comment.author_id) != author_id {
+        if comment.author_id != author_id {
             return Err(CommentError::NotAuthorOfEdit);
         }
         if comment.article_locked {
-            let reason = crate::articles::queries::lock_reason(conn, ArticleId(comment.article_id))
+            let reason = crate::articles::queries::lock_reason(conn, comment.article_id)
                 .await
                 .map_err(CommentError::at("reading the thread's lock reason"))?;
             return Err(CommentError::ThreadLocked { reason });
@@ -243,7 +243,7 @@ pub async fn delete_comment(
 ) -> Result<(), CommentError> {
     conn.transaction(async |conn| {
         let comment = existing(conn, id).await?;
-        if UserId(comment.author_id) != author_id {
+        if comment.author_id != author_id {
             return Err(CommentError::NotAuthorOfDelete);
         }
         let state = queries::lock_chain(conn, &comment.chain())
@@ -257,7 +257,7 @@ pub async fn delete_comment(
                 queries::count_in_ancestors(conn, &comment.ancestors(), -1)
                     .await
                     .map_err(CommentError::at("uncounting the comment in its ancestors"))?;
-                queries::count_in_article(conn, ArticleId(comment.article_id), -1)
+                queries::count_in_article(conn, comment.article_id, -1)
                     .await
                     .map_err(CommentError::at("uncounting the comment in its article"))?;
             }

@@ -26,11 +26,11 @@ const COUNT_IN_ANCESTORS: &str = include_str!("count_in_ancestors.sql");
 #[derive(Debug, Clone, Queryable)]
 pub struct CommentForWrite {
     /// Id.
-    pub id: i64,
+    pub id: CommentId,
     /// Article.
-    pub article_id: i64,
+    pub article_id: ArticleId,
     /// Author.
-    pub author_id: i64,
+    pub author_id: crate::ids::UserId,
     /// Live, deleted or removed (as read without a lock: `lock_chain` reads it again).
     pub state: CommentState,
     /// Ancestor ids, root first.
@@ -54,7 +54,7 @@ impl CommentForWrite {
     /// The ancestors and the comment itself: the rows a state change locks.
     pub fn chain(&self) -> Vec<i64> {
         let mut chain = self.ancestors();
-        chain.push(self.id);
+        chain.push(self.id.get());
         chain
     }
 }
@@ -228,7 +228,7 @@ pub async fn erase(conn: &mut AsyncPgConnection, id: CommentId) -> QueryResult<(
 
 /// Keeps the current text (and the prediction's current terms, if any) in the history, then
 /// writes the new text.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id.get()))]
 pub async fn record_edit(
     conn: &mut AsyncPgConnection,
     comment: &CommentForWrite,

@@ -270,7 +270,7 @@ pub async fn edit_history(
         .await
         .map_err(CommentError::at("reading the comment"))?
         .ok_or(CommentError::NotFound(id))?;
-    if UserId(comment.author_id) != user.id && !user.role.is_moderator() {
+    if comment.author_id != user.id && !user.role.is_moderator() {
         return Err(CommentError::HistoryNotAllowed);
     }
     let items = queries::edits(&mut conn, id)

@@ -32,7 +32,7 @@ pub async fn role_of(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResu
 }
 
 /// Removes a live comment (the caller has locked its chain): counters drop as for a deletion.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id.get()))]
 pub async fn remove(
     conn: &mut AsyncPgConnection,
     comment: &CommentForWrite,
@@ -49,11 +49,11 @@ pub async fn remove(
         .execute(conn)
         .await?;
     comments::count_in_ancestors(conn, &comment.ancestors(), -1).await?;
-    comments::count_in_article(conn, crate::ids::ArticleId(comment.article_id), -1).await
+    comments::count_in_article(conn, comment.article_id, -1).await
 }
 
 /// Restores a removed comment (the caller has locked its chain): counters rise again.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.id.get()))]
 pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) -> QueryResult<()> {
     diesel::update(comments_table::table.find(comment.id))
         .set((
@@ -64,7 +64,7 @@ pub async fn restore(conn: &mut AsyncPgConnection, comment: &CommentForWrite) ->
         .execute(conn)
         .await?;
     comments::count_in_ancestors(conn, &comment.ancestors(), 1).await?;
-    comments::count_in_article(conn, crate::ids::ArticleId(comment.article_id), 1).await
+    comments::count_in_article(conn, comment.article_id, 1).await
 }
 
 /// The state of a comment as this transaction sees it (read again after its chain is locked,

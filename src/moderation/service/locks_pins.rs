@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries as comments;
 use crate::db::DbPool;
-use crate::ids::{ArticleId, CommentId, UserId};
+use crate::ids::{ArticleId, CommentId};
 use crate::moderation::domain;
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -71,7 +71,7 @@ pub async fn pin_comment(
         if !comment.ancestors().is_empty() {
             return Err(ModerationError::NotTopLevel);
         }
-        let article_id = ArticleId(comment.article_id);
+        let article_id = comment.article_id;
         lock_for_pin(conn, id, article_id, pinned).await?;
         let already = queries::pinned_at(conn, id)
             .await
@@ -85,7 +85,7 @@ pub async fn pin_comment(
         let entry = Entry {
             article_id: Some(article_id),
             comment_id: Some(id),
-            target_user_id: Some(UserId(comment.author_id)),
+            target_user_id: Some(comment.author_id),
             ..Entry::new(Action::pin(pinned), Some(moderator.id))
         };
         log::record(conn, entry, now)

@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::comments::model::{CommentView, ViewContext};
 use crate::comments::queries::reads::find_comment;
 use crate::comments::queries::{self as comments, CommentForWrite};
-use crate::ids::{CommentId, UserId};
+use crate::ids::CommentId;
 use crate::moderation::domain;
 use crate::moderation::error::ModerationError;
 use crate::moderation::queries;
@@ -44,7 +44,7 @@ async fn comment_and_author_role(
     id: CommentId,
 ) -> Result<(CommentForWrite, Role), ModerationError> {
     let comment = find_comment_for_write(conn, id).await?;
-    let role = queries::role_of(conn, UserId(comment.author_id))
+    let role = queries::role_of(conn, comment.author_id)
         .await
         .map_err(ModerationError::at("reading the author's role"))?;
     Ok((comment, role))

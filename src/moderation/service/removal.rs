@@ -8,7 +8,7 @@ use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::db::DbPool;
-use crate::ids::{ArticleId, CommentId, UserId};
+use crate::ids::{CommentId, UserId};
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -28,14 +28,14 @@ pub async fn remove_comment(
     let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(moderator, UserId(comment.author_id), role, true)?;
+        ensure_can_act(moderator, comment.author_id, role, true)?;
         if !remove_if_live(conn, &comment, &reason, now).await? {
             return Err(ModerationError::CommentNotLive);
         }
         let entry = Entry {
-            article_id: Some(ArticleId(comment.article_id)),
+            article_id: Some(comment.article_id),
             comment_id: Some(id),
-            target_user_id: Some(UserId(comment.author_id)),
+            target_user_id: Some(comment.author_id),
             reason: Some(&reason),
             ..Entry::new(Action::RemoveComment, Some(moderator.id))
         };
@@ -58,7 +58,7 @@ pub async fn restore_comment(
     let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(moderator, UserId(comment.author_id), role, false)?;
+        ensure_can_act(moderator, comment.author_id, role, false)?;
         let current = comments::lock_chain(conn, &comment.chain())
             .await
             .map_err(ModerationError::at("locking the comment chain"))?;
@@ -69,9 +69,9 @@ pub async fn restore_comment(
             .await
             .map_err(ModerationError::at("restoring the comment"))?;
         let entry = Entry {
-            article_id: Some(ArticleId(comment.article_id)),
+            article_id: Some(comment.article_id),
             comment_id: Some(id),
-            target_user_id: Some(UserId(comment.author_id)),
+            target_user_id: Some(comment.author_id),
             ..Entry::new(Action::RestoreComment, Some(moderator.id))
         };
         log::record(conn, entry, now)
@@ -100,7 +100,7 @@ pub async fn remove_all(
         .map_err(ModerationError::at("locking the user's comment chains"))?;
     let mut removed = 0;
     for comment in &targets {
-        let state = queries::comment_state(conn, CommentId(comment.id))
+        let state = queries::comment_state(conn, comment.id)
             .await
             .map_err(ModerationError::at("reading a comment's state under lock"))?;
         if domain::is_live(Some(state)) {

@@ -16,7 +16,7 @@ use crate::comments::model::{CommentRow, CommentView, ViewContext};
 use crate::comments::queries as comments;
 use crate::db::DbPool;
 use crate::error::violated_constraint;
-use crate::ids::{ArticleId, CommentId, UserId};
+use crate::ids::{CommentId, UserId};
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
@@ -44,7 +44,7 @@ pub async fn file_report(
             }
             let report = NewReport {
                 comment_id: id,
-                article_id: ArticleId(comment.article_id),
+                article_id: comment.article_id,
                 reporter_id,
                 reason: &reason,
                 created_at: now,
@@ -215,7 +215,7 @@ async fn close_reports(
 ) -> Result<i64, ModerationError> {
     let comment = if action == ReportAction::Remove {
         let (comment, role) = comment_and_author_role(conn, id).await?;
-        ensure_can_act(moderator, UserId(comment.author_id), role, true)?;
+        ensure_can_act(moderator, comment.author_id, role, true)?;
         comment
     } else {
         find_comment_for_write(conn, id).await?
@@ -234,7 +234,7 @@ async fn close_reports(
     }
     let resolution = NewResolution {
         comment_id: id,
-        article_id: ArticleId(comment.article_id),
+        article_id: comment.article_id,
         resolved_by: moderator.id,
         action,
         reason,
@@ -247,9 +247,9 @@ async fn close_reports(
         .await
         .map_err(ModerationError::at("closing the reports"))?;
     let entry = Entry {
-        article_id: Some(ArticleId(comment.article_id)),
+        article_id: Some(comment.article_id),
         comment_id: Some(id),
-        target_user_id: Some(UserId(comment.author_id)),
+        target_user_id: Some(comment.author_id),
         reason: Some(reason),
         ..Entry::new(Action::ResolveReports, Some(moderator.id))
     };
