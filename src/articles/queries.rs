@@ -235,3 +235,27 @@ pub async fn lock_reason(
         .first(conn)
         .await
 }
+
+/// The article that holds a slug, live or deleted.
+#[derive(Debug, Clone, Queryable)]
+pub struct SlugHolder {
+    /// Its id.
+    pub id: ArticleId,
+    /// When it was deleted, if it was (a deleted article keeps its slug).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// The article holding `slug`, live or deleted, locked for an update (the import's upsert).
+#[tracing::instrument(level = "debug", skip_all, fields(slug))]
+pub async fn lock_by_slug(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+) -> QueryResult<Option<SlugHolder>> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select((articles::id, articles::deleted_at))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}

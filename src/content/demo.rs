@@ -3,8 +3,7 @@
 //! article does not exist yet, so a second run changes nothing.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 
 use crate::accounts::model::NewUser;
 use crate::articles::model::ArticleInput;
@@ -13,7 +12,6 @@ use crate::auth::password::Passwords;
 use crate::comments::queries::NewComment;
 use crate::comments::write::create_comment;
 use crate::config::Secret;
-use crate::db::schema::users;
 use crate::ids::{ArticleId, UserId};
 
 /// Slug of the demo article.
@@ -205,13 +203,15 @@ async fn ensure_user(
         },
     )
     .await?;
-    diesel::update(users::table.find(row.id))
-        .set((
-            users::bio.eq(DEMO_BIO),
-            users::display_name.eq(user.display_name),
-        ))
-        .execute(conn)
-        .await?;
+    crate::accounts::queries::update_profile(
+        conn,
+        UserId(row.id),
+        crate::accounts::queries::ProfileChanges {
+            display_name: Some(Some(user.display_name.to_owned())),
+            bio: Some(Some(DEMO_BIO.to_owned())),
+        },
+    )
+    .await?;
     Ok(row.id)
 }
 

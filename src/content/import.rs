@@ -3,16 +3,14 @@
 //! with that slug, so re-importing an edited file is safe.
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 
 use crate::articles::domain::derive_slug;
 use crate::articles::error::ArticleError;
 use crate::articles::model::{ArticleChanges, ArticleInput, CreateArticleRequest};
 use crate::articles::queries as articles;
-use crate::db::schema::{articles as articles_table, users};
-use crate::ids::{ArticleId, UserId};
+use crate::ids::UserId;
 
 /// The account imported articles are credited to when no `--author` is given. The dash makes
 /// it a name no person can register.
@@ -98,16 +96,14 @@ pub async fn author_id(
         return Ok(user.id);
     }
     anyhow::ensure!(author.is_none(), "no user named {name}");
-    let id = diesel::insert_into(users::table)
-        .values((
-            users::username.eq(NEWSROOM),
-            users::bio.eq("Publishes articles imported from Markdown files."),
-            users::created_at.eq(now),
-        ))
-        .returning(users::id)
-        .get_result(conn)
-        .await?;
-    Ok(id)
+    let id = crate::accounts::queries::insert_without_login(
+        conn,
+        NEWSROOM,
+        "Publishes articles imported from Markdown files.",
+        now,
+    )
+    .await?;
+    Ok(id.get())
 }
 
 /// Creates or updates the article; returns its slug.
@@ -122,14 +118,8 @@ pub async fn upsert_article(
         .clone()
         .unwrap_or_else(|| derive_slug(&input.title));
     conn.transaction(async |conn| {
-        let existing: Option<(ArticleId, Option<DateTime<Utc>>)> = articles_table::table
-            .filter(articles_table::slug.eq(&slug))
-            .select((articles_table::id, articles_table::deleted_at))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
-        match existing {
+        let existing = articles::lock_by_slug(conn, &slug).await?;
+        match existing.map(|held| (held.id, held.deleted_at)) {
             Some((_, Some(_))) => anyhow::bail!("article {slug} was deleted; choose another slug"),
             Some((id, None)) => {
                 let changes = ArticleChanges {

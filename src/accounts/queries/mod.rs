@@ -253,3 +253,23 @@ pub async fn is_live(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResu
     .get_result(conn)
     .await
 }
+
+/// Creates an account that can never log in (no email, no password): the newsroom account
+/// that imported articles are credited to.
+#[tracing::instrument(level = "debug", skip_all, fields(username))]
+pub async fn insert_without_login(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    bio: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<UserId> {
+    diesel::insert_into(users::table)
+        .values((
+            users::username.eq(username),
+            users::bio.eq(bio),
+            users::created_at.eq(now),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+        .await
+}
