@@ -260,7 +260,10 @@ async fn a_forecast_racing_a_removal_or_deletion_never_lands_after_it() {
                     .as_u16()
             }
         });
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The forecast must be queued behind the held lock before the removal starts.
+        t.app
+            .wait_for_lock_waiter("", Duration::from_secs(10))
+            .await;
         let removal = {
             let (method, path, token, body) = if deletion {
                 (
