@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ids;
 pub mod memory;

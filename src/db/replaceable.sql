@@ -98,7 +98,36 @@ BEGIN
            rank_hot = r.hot(c.score + d_up - d_down, c.created_at, p_now)
      WHERE c.id = p_comment;
     UPDATE users u SET karma = u.karma + d_up - d_down WHERE u.id = target.author_id;
+    -- Live threads learn the new counts from the once-a-second `votes` job (events module).
+    INSERT INTO vote_changes (comment_id, article_id) VALUES (p_comment, target.article_id)
+    ON CONFLICT DO NOTHING;
     RETURN QUERY SELECT 'ok'::text, target.up + d_up, target.down + d_down,
                         target.sc + d_up - d_down, p_value;
+END
+$$;
+
+-- Appends events to the log and wakes every instance's listener, in the caller's transaction
+-- and as its last statement. The transaction-level advisory lock (key 'hsevent' in ASCII) is
+-- held until commit, so event ids are handed out in commit order: a stream that has delivered
+-- id N has seen every event below N, and `Last-Event-ID` replay never skips a late commit.
+-- The NOTIFY payload is the highest new id; listeners read the rows from the log.
+CREATE FUNCTION r.append_events(p_kinds TEXT[], p_articles BIGINT[], p_users BIGINT[], p_payloads JSONB[])
+RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE
+    last_id BIGINT;
+BEGIN
+    IF coalesce(cardinality(p_kinds), 0) = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock(29400277193158260);
+    WITH inserted AS (
+        INSERT INTO events (kind, article_id, user_id, payload)
+        SELECT k, a, u, p FROM unnest(p_kinds, p_articles, p_users, p_payloads) AS e(k, a, u, p)
+        RETURNING id
+    )
+    SELECT max(id) INTO last_id FROM inserted;
+    PERFORM pg_notify('hindsight_events', last_id::text);
+    RETURN last_id;
 END
 $$;

@@ -144,6 +144,7 @@ diesel::table! {
         evidence_url -> Nullable<Text>,
         forecaster_count -> Int4,
         community_probability -> Nullable<Float8>,
+        deadline_notified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -251,6 +252,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_mutes (user_id, comment_id) {
+        user_id -> Int8,
+        comment_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_settings (user_id, kind) {
+        user_id -> Int8,
+        kind -> Text,
+        in_app -> Bool,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        actor_id -> Nullable<Int8>,
+        article_id -> Nullable<Int8>,
+        comment_id -> Nullable<Int8>,
+        prediction_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    stream_tickets (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Int8,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(comment_edits -> articles (article_id));
 diesel::joinable!(comment_edits -> comments (comment_id));
@@ -268,6 +307,13 @@ diesel::joinable!(forecast_scores -> users (user_id));
 diesel::joinable!(forecasts -> articles (article_id));
 diesel::joinable!(forecasts -> predictions (prediction_id));
 diesel::joinable!(forecasts -> users (user_id));
+diesel::joinable!(comment_mutes -> comments (comment_id));
+diesel::joinable!(comment_mutes -> users (user_id));
+diesel::joinable!(notification_settings -> users (user_id));
+diesel::joinable!(notifications -> articles (article_id));
+diesel::joinable!(notifications -> comments (comment_id));
+diesel::joinable!(notifications -> predictions (prediction_id));
+diesel::joinable!(stream_tickets -> users (user_id));
 diesel::joinable!(mod_actions -> articles (article_id));
 diesel::joinable!(mod_actions -> comments (comment_id));
 diesel::joinable!(mod_actions -> predictions (prediction_id));
@@ -290,18 +336,22 @@ diesel::joinable!(user_scores -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     comment_edits,
+    comment_mutes,
     comment_votes,
     comments,
     forecast_history,
     forecast_scores,
     forecasts,
     mod_actions,
+    notification_settings,
+    notifications,
     predictions,
     refresh_tokens,
     retained_bans,
     report_resolutions,
     reports,
     server_secrets,
+    stream_tickets,
     user_article_scores,
     user_calibration,
     user_scores,

@@ -1,0 +1,10 @@
+DROP INDEX predictions_deadline_pending_idx;
+ALTER TABLE predictions DROP COLUMN deadline_notified_at;
+DROP TABLE stream_tickets;
+DROP TABLE comment_mutes;
+DROP TABLE notification_settings;
+DROP TABLE notifications;
+DROP TABLE job_runs;
+DROP TABLE vote_changes;
+DROP TABLE event_log_state;
+DROP TABLE events;
