@@ -136,6 +136,14 @@ impl Modify for ProblemTypesListed {
         crate::predictions::state::PredictionSort,
         crate::predictions::state::StatusFilter,
         crate::moderation::model::ReportStatus,
+        crate::events::wire::VotesData,
+        crate::events::wire::ForecastsData,
+        crate::events::wire::ResolutionData,
+        crate::events::wire::LockData,
+        crate::events::wire::PinData,
+        crate::events::wire::NotificationData,
+        crate::events::wire::UnreadData,
+        crate::events::wire::ResetData,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -145,6 +153,7 @@ impl Modify for ProblemTypesListed {
         (name = "comments", description = "Threaded comments under each article"),
         (name = "predictions", description = "Predictions, forecasts, resolution and track records"),
         (name = "moderation", description = "Removal, locks, pins, bans, reports and the public moderation log"),
+        (name = "live", description = include_str!("events/streams.md")),
     )
 )]
 pub struct ApiDoc;

@@ -42,6 +42,10 @@ pub struct AppState {
     pub limiter: crate::http::rate_limit::Limiter,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
+    /// The live-event hub streams subscribe to.
+    pub hub: crate::events::hub::Hub,
+    /// Open streams per client IP and per reader.
+    pub stream_limits: Arc<crate::events::limits::StreamLimits>,
 }
 
 impl AppState {
@@ -67,7 +71,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::articles::routes::configure)
         .configure(crate::comments::routes::configure)
         .configure(crate::predictions::routes::configure)
-        .configure(crate::moderation::routes::configure);
+        .configure(crate::moderation::routes::configure)
+        .configure(crate::events::routes::configure);
 }
 
 /// A built, bound, not yet running service.
@@ -77,6 +82,49 @@ pub struct Application {
     pool: DbPool,
     passwords: Passwords,
     hot_refresh: Option<tokio::task::JoinHandle<()>>,
+    hub: crate::events::hub::Hub,
+    hub_tasks: Vec<tokio::task::JoinHandle<()>>,
+    stop: Stopper,
+}
+
+/// Asks a running [`Application`] for the graceful shutdown SIGTERM starts (tests, embedding).
+#[derive(Clone)]
+pub struct Stopper(Arc<tokio::sync::Notify>);
+
+impl Stopper {
+    /// Starts the graceful shutdown: streams end, in-flight requests finish.
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// How a shutdown was asked for.
+enum StopRequest {
+    /// SIGTERM or [`Stopper::stop`]: in-flight requests get the shutdown timeout.
+    Graceful,
+    /// SIGINT or SIGQUIT: connections are dropped at once (what actix does on them).
+    Forced,
+}
+
+/// Waits for SIGTERM, SIGINT, SIGQUIT or the stopper. Signals are handled here rather than by
+/// actix so that live streams are ended when a shutdown starts: a stream never finishes by
+/// itself and would hold a graceful shutdown open for its whole timeout.
+async fn stop_requested(stopper: Stopper) -> StopRequest {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int), Ok(mut quit)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::quit()),
+    ) else {
+        stopper.0.notified().await;
+        return StopRequest::Graceful;
+    };
+    tokio::select! {
+        _ = term.recv() => StopRequest::Graceful,
+        () = stopper.0.notified() => StopRequest::Graceful,
+        _ = int.recv() => StopRequest::Forced,
+        _ = quit.recv() => StopRequest::Forced,
+    }
 }
 
 /// Recomputes the hot rank of recent comments every `interval` (none when zero).
@@ -125,6 +173,19 @@ impl Application {
         };
         let passwords = Passwords::new(cores());
         crate::auth::password::warm_up().await;
+        let hub = crate::events::hub::Hub::new(settings.streams.buffer);
+        let hub_tasks = crate::events::hub::listener::start(
+            crate::events::hub::listener::ListenerConfig {
+                database_url: settings.database_url.clone(),
+                statement_timeout: settings.statement_timeout,
+                poll: settings.streams.poll,
+                heartbeat: settings.streams.heartbeat,
+            },
+            hub.clone(),
+            clock.clone(),
+        )
+        .await
+        .context("starting the live-event listener")?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             migration_versions: db::embedded_migration_versions()?,
@@ -135,6 +196,11 @@ impl Application {
                 clock.clone(),
             ),
             metrics: crate::metrics::Metrics::default(),
+            hub: hub.clone(),
+            stream_limits: crate::events::limits::StreamLimits::new(
+                settings.streams.per_ip,
+                settings.streams.per_user,
+            ),
             settings: settings.clone(),
             clock,
         });
@@ -179,6 +245,10 @@ impl Application {
                 .into_app()
         })
         .workers(settings.workers)
+        .disable_signals()
+        // A client that closed its side is gone: end its response (an open stream would
+        // otherwise hold its slot and memory until a heartbeat's write failed).
+        .h1_allow_half_closed(false)
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)?
         .run();
@@ -188,7 +258,15 @@ impl Application {
             pool,
             passwords,
             hot_refresh,
+            hub,
+            hub_tasks,
+            stop: Stopper(Arc::new(tokio::sync::Notify::new())),
         })
+    }
+
+    /// A handle that starts the graceful shutdown, as SIGTERM does.
+    pub fn stopper(&self) -> Stopper {
+        self.stop.clone()
     }
 
     /// The bound port (useful when binding port 0).
@@ -206,14 +284,37 @@ impl Application {
         &self.passwords
     }
 
-    /// Serves until SIGINT/SIGTERM (in-flight requests get the shutdown timeout), then closes
-    /// the pool.
+    /// Serves until SIGTERM or [`Stopper::stop`] (in-flight requests get the shutdown
+    /// timeout; live streams end at once so their clients reconnect elsewhere) or SIGINT /
+    /// SIGQUIT (connections dropped), then closes the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
-        if let Some(task) = self.hot_refresh {
+        let Self {
+            server,
+            pool,
+            hot_refresh,
+            hub,
+            hub_tasks,
+            stop,
+            ..
+        } = self;
+        let handle = server.handle();
+        let mut server = server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            request = stop_requested(stop) => {
+                let graceful = matches!(request, StopRequest::Graceful);
+                tracing::info!(graceful, "shutting down");
+                // The command is queued at once; the server future carries it out below.
+                drop(handle.stop(graceful));
+                hub.close();
+                server.await
+            }
+        };
+        hub.close();
+        for task in hub_tasks.into_iter().chain(hot_refresh) {
             task.abort();
         }
-        self.pool.close();
+        pool.close();
         result
     }
 }

@@ -100,6 +100,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Whether `GET /metrics` is served.
     pub metrics: bool,
+    /// Live streams (SSE): heartbeat, buffers, limits, tickets.
+    pub streams: crate::events::StreamSettings,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -151,6 +153,13 @@ struct Raw {
     rate_limits: RawRateLimits,
     trusted_proxies: Option<List>,
     metrics: Option<bool>,
+    stream_heartbeat_ms: Option<u64>,
+    stream_retry_ms: Option<u64>,
+    stream_poll_ms: Option<u64>,
+    stream_buffer: Option<usize>,
+    streams_per_ip: Option<usize>,
+    streams_per_user: Option<usize>,
+    stream_ticket_ttl_secs: Option<u64>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -240,6 +249,15 @@ impl Settings {
             rate_limits: raw.rate_limits.into_limits(sources)?,
             trusted_proxies: ip_addresses(raw.trusted_proxies.unwrap_or_default(), sources)?,
             metrics: raw.metrics.unwrap_or(defaults.metrics),
+            streams: crate::events::StreamSettings {
+                heartbeat: millis(raw.stream_heartbeat_ms, defaults.streams.heartbeat),
+                retry: millis(raw.stream_retry_ms, defaults.streams.retry),
+                poll: millis(raw.stream_poll_ms, defaults.streams.poll),
+                buffer: raw.stream_buffer.unwrap_or(defaults.streams.buffer),
+                per_ip: raw.streams_per_ip.unwrap_or(defaults.streams.per_ip),
+                per_user: raw.streams_per_user.unwrap_or(defaults.streams.per_user),
+                ticket_ttl: secs(raw.stream_ticket_ttl_secs, defaults.streams.ticket_ttl),
+            },
         })
     }
 
@@ -262,6 +280,7 @@ impl Settings {
             rate_limits: crate::http::rate_limit::RateLimits::default(),
             trusted_proxies: Vec::new(),
             metrics: true,
+            streams: crate::events::StreamSettings::default(),
         }
     }
 
@@ -282,6 +301,10 @@ impl Settings {
             ("workers", self.workers == 0),
             ("pool_timeout_ms", self.pool_timeout.is_zero()),
             ("access_token_ttl_secs", self.access_token_ttl.is_zero()),
+            ("stream_heartbeat_ms", self.streams.heartbeat.is_zero()),
+            ("stream_poll_ms", self.streams.poll.is_zero()),
+            ("stream_buffer", self.streams.buffer == 0),
+            ("stream_ticket_ttl_secs", self.streams.ticket_ttl.is_zero()),
         ];
         if let Some((key, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(sources.error(key, "must be at least 1"));

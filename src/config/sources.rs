@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 16] = [
+const ENV_NAMES: [(&str, &str); 23] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -32,6 +32,13 @@ const ENV_NAMES: [(&str, &str); 16] = [
     ("trusted_proxies", "HINDSIGHT_TRUSTED_PROXIES"),
     ("metrics", "HINDSIGHT_METRICS"),
     ("rate_limits.enabled", "HINDSIGHT_RATE_LIMITS"),
+    ("stream_heartbeat_ms", "HINDSIGHT_STREAM_HEARTBEAT_MS"),
+    ("stream_retry_ms", "HINDSIGHT_STREAM_RETRY_MS"),
+    ("stream_poll_ms", "HINDSIGHT_STREAM_POLL_MS"),
+    ("stream_buffer", "HINDSIGHT_STREAM_BUFFER"),
+    ("streams_per_ip", "HINDSIGHT_STREAMS_PER_IP"),
+    ("streams_per_user", "HINDSIGHT_STREAMS_PER_USER"),
+    ("stream_ticket_ttl_secs", "HINDSIGHT_STREAM_TICKET_TTL_SECS"),
 ];
 
 /// Keys whose values never appear in an error (a database URL may carry a password).

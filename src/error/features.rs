@@ -183,3 +183,23 @@ impl From<AccountError> for ApiError {
         }
     }
 }
+
+// live events
+
+impl From<crate::events::error::EventError> for ApiError {
+    fn from(error: crate::events::error::EventError) -> Self {
+        use crate::events::error::EventError as E;
+        match error {
+            E::ArticleNotFound(slug) => Self::not_found(format!("article {slug}")),
+            E::Unauthenticated(detail) => Self::Unauthenticated(detail),
+            // The rate-limit problem: clients already back off on it (Retry-After).
+            E::TooManyStreams { limit } => Self::RateLimited {
+                limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                retry_after: 5,
+                reset: 5,
+            },
+            E::ShuttingDown => Self::Unavailable(E::ShuttingDown.to_string()),
+            E::Failure(failure) => failure.into(),
+        }
+    }
+}

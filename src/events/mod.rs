@@ -7,10 +7,59 @@
 //! exact. Payloads carry ids and counts, never text: what a stream shows of a comment is read
 //! when it is delivered, so a comment removed since is never replayed with its old text.
 
+pub mod current;
+pub mod error;
+pub mod hub;
 pub mod jobs;
+pub mod limits;
+pub mod log;
 pub mod queries;
+pub mod render;
+pub mod routes;
+pub mod service;
+pub mod stream;
+pub mod tickets;
+pub mod wire;
+
+use std::time::Duration;
 
 use serde_json::json;
+
+/// How live streams behave (README's configuration table). Kept together because the hub,
+/// the handlers and the limits all read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamSettings {
+    /// How often every open stream gets a `: hb` comment, so proxies and clients see that an
+    /// idle stream is alive (tests shorten it).
+    pub heartbeat: Duration,
+    /// The `retry:` a stream starts with: how long an `EventSource` waits before reconnecting.
+    pub retry: Duration,
+    /// How often the hub reads the log without a notification, in case one was lost.
+    pub poll: Duration,
+    /// Events a thread stream may fall behind before it is dropped as too slow (per-user
+    /// streams get a smaller fixed buffer: they carry a few events a minute).
+    pub buffer: usize,
+    /// Open streams per client IP (429 above).
+    pub per_ip: usize,
+    /// Open `GET /me/events` streams per user (429 above).
+    pub per_user: usize,
+    /// How long a ticket from `POST /me/events/ticket` can be redeemed.
+    pub ticket_ttl: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(15),
+            retry: Duration::from_secs(3),
+            poll: Duration::from_secs(5),
+            buffer: 256,
+            per_ip: 100,
+            per_user: 10,
+            ticket_ttl: Duration::from_secs(60),
+        }
+    }
+}
 
 use crate::ids::{ArticleId, CommentId, PredictionId, UserId};
 

@@ -8,6 +8,7 @@ mod flow;
 mod hardening_auth;
 mod hardening_content;
 mod helpers;
+mod live;
 mod moderation;
 mod operations;
 mod platform;

@@ -1,0 +1,548 @@
+//! Live streams (SSE) through HTTP: thread and reader streams, replay after `Last-Event-ID`,
+//! `reset`, tickets, limits, heartbeats, two instances on one database, shutdown.
+
+use std::time::{Duration, Instant};
+
+use hindsight::events::{queries::append, Event, EventKind};
+use hindsight::ids::{ArticleId, CommentId, UserId};
+use reqwest::{Method, Response};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, json_with_status, TestApp, TestUser};
+
+/// How long a test waits for something that should happen at once.
+const SOON: Duration = Duration::from_secs(10);
+
+/// One SSE block as received.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    /// `id:`, when present.
+    pub id: Option<i64>,
+    /// `event:`.
+    pub event: String,
+    /// `data:`, parsed.
+    pub data: Value,
+}
+
+/// What a stream sent: an event, a comment line (heartbeat) or `retry:`.
+#[derive(Debug, Clone)]
+pub enum Block {
+    Event(SseEvent),
+    Comment(String),
+    Retry(u64),
+}
+
+/// An open stream read chunk by chunk.
+pub struct Sse {
+    response: Response,
+    buffer: String,
+}
+
+fn parse_block(text: &str) -> Block {
+    let mut id = None;
+    let mut event = None;
+    let mut data = String::new();
+    for line in text.lines() {
+        if let Some(comment) = line.strip_prefix(':') {
+            return Block::Comment(comment.trim().to_owned());
+        } else if let Some(value) = line.strip_prefix("retry: ") {
+            return Block::Retry(value.parse().expect("retry is a number"));
+        } else if let Some(value) = line.strip_prefix("id: ") {
+            id = Some(value.parse().expect("ids are numbers"));
+        } else if let Some(value) = line.strip_prefix("event: ") {
+            event = Some(value.to_owned());
+        } else if let Some(value) = line.strip_prefix("data: ") {
+            data.push_str(value);
+        } else {
+            panic!("unexpected SSE line {line:?} in {text:?}");
+        }
+    }
+    Block::Event(SseEvent {
+        id,
+        event: event.expect("every event is named"),
+        data: serde_json::from_str(&data).expect("data is JSON"),
+    })
+}
+
+impl Sse {
+    /// Wraps a 200 `text/event-stream` response (asserting the stream headers).
+    pub fn new(response: Response) -> Self {
+        assert_eq!(response.status(), 200, "the stream opens");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(header("content-type"), "text/event-stream");
+        let cache = header("cache-control");
+        let personal = response.url().path() == "/api/v1/me/events";
+        assert_eq!(cache, if personal { "no-store" } else { "no-cache" });
+        assert_eq!(header("x-accel-buffering"), "no");
+        assert_ne!(header("content-encoding"), "gzip");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next block, `None` when the stream ended, panicking after `within`.
+    pub async fn next_block(&mut self, within: Duration) -> Option<Block> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                return Some(parse_block(block.trim_end()));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    self.buffer
+                        .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+                }
+                Ok(Ok(None)) | Ok(Err(_)) => return None,
+                Err(_) => panic!("nothing arrived on the stream within {within:?}"),
+            }
+        }
+    }
+
+    /// The next event (skipping heartbeats and `retry:`).
+    pub async fn next_event(&mut self) -> SseEvent {
+        loop {
+            match self.next_block(SOON).await {
+                Some(Block::Event(event)) => return event,
+                Some(_) => {}
+                None => panic!("the stream ended while an event was expected"),
+            }
+        }
+    }
+
+    /// Events until one of `kind`, which is returned with the ones before it.
+    pub async fn until(&mut self, kind: &str) -> (SseEvent, Vec<SseEvent>) {
+        let mut before = Vec::new();
+        loop {
+            let event = self.next_event().await;
+            if event.event == kind {
+                return (event, before);
+            }
+            before.push(event);
+        }
+    }
+
+    /// Waits for the stream to end (heartbeats and events before the end are skipped).
+    pub async fn ends(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self
+            .next_block(deadline.saturating_duration_since(Instant::now()))
+            .await
+            .is_some()
+        {}
+    }
+}
+
+/// Opens the thread stream of `slug` on `app`, optionally after `last` (header).
+pub async fn thread_stream(app: &TestApp, slug: &str, last: Option<&str>) -> Response {
+    let mut request = app.request(Method::GET, &format!("/api/v1/articles/{slug}/events"));
+    if let Some(last) = last {
+        request = request.header("Last-Event-ID", last);
+    }
+    request.send().await.expect("request")
+}
+
+/// The id of the article `slug`.
+pub async fn article_id(app: &TestApp, slug: &str) -> ArticleId {
+    ArticleId(
+        app.count(&format!(
+            "SELECT id AS count FROM articles WHERE slug = '{slug}'"
+        ))
+        .await,
+    )
+}
+
+/// Appends events straight to the log, as a write transaction does.
+pub async fn append_events(app: &TestApp, events: &[Event]) {
+    let mut conn = app.db().await;
+    append(&mut conn, events).await.expect("append");
+}
+
+/// An article with a thread, its admin and a commenter.
+struct Thread {
+    slug: String,
+    article: ArticleId,
+    admin: TestUser,
+    user: TestUser,
+}
+
+async fn thread(app: &TestApp) -> Thread {
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Live thread", &[]).await;
+    let user = app.register("live_reader").await;
+    Thread {
+        article: article_id(app, &slug).await,
+        slug,
+        admin,
+        user,
+    }
+}
+
+#[tokio::test]
+async fn a_thread_stream_sends_retry_then_events_rendered_as_an_anonymous_reader_sees_them() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    match stream.next_block(SOON).await {
+        Some(Block::Retry(ms)) => assert_eq!(ms, 3000),
+        other => panic!("a stream starts with retry, got {other:?}"),
+    }
+    let id = app
+        .comment_id(&t.user, &t.slug, "Hello, live thread", None)
+        .await;
+    append_events(
+        &app,
+        &[Event::comment(
+            EventKind::CommentCreated,
+            t.article,
+            CommentId(id),
+        )],
+    )
+    .await;
+    let (event, _) = stream.until("comment_created").await;
+    assert!(event.id.is_some());
+    assert_eq!(event.data["id"], id);
+    assert_eq!(event.data["body"], "Hello, live thread");
+    assert_eq!(event.data["author"]["username"], "live_reader");
+    crate::helpers::assert_null(&event.data, "my_vote");
+    // Exactly what an anonymous GET of the comment answers.
+    let fetched = app.get_json(&format!("/api/v1/comments/{id}")).await;
+    assert_eq!(event.data, fetched);
+}
+
+#[tokio::test]
+async fn an_unknown_article_is_a_404_problem_before_any_stream() {
+    let app = TestApp::spawn().await;
+    assert_problem(thread_stream(&app, "no-such-article", None).await, 404).await;
+}
+
+#[tokio::test]
+async fn reconnecting_with_last_event_id_replays_exactly_the_missed_events_then_goes_live() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let other = app.create_article(&t.admin, "Another thread", &[]).await;
+    let other_id = article_id(&app, &other).await;
+    let first = app.comment_id(&t.user, &t.slug, "first", None).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    append_events(
+        &app,
+        &[Event::comment(
+            EventKind::CommentCreated,
+            t.article,
+            CommentId(first),
+        )],
+    )
+    .await;
+    let (seen, _) = stream.until("comment_created").await;
+    let last = seen.id.expect("id");
+    drop(stream);
+
+    // Missed while disconnected: two events of this thread, one of another thread.
+    let second = app.comment_id(&t.user, &t.slug, "second", None).await;
+    let elsewhere = app.comment_id(&t.user, &other, "elsewhere", None).await;
+    append_events(
+        &app,
+        &[
+            Event::comment(EventKind::CommentCreated, t.article, CommentId(second)),
+            Event::comment(EventKind::CommentCreated, other_id, CommentId(elsewhere)),
+            Event::comment(EventKind::Votes, t.article, CommentId(first)),
+        ],
+    )
+    .await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&last.to_string())).await);
+    let replayed = [stream.next_event().await, stream.next_event().await];
+    assert_eq!(replayed[0].event, "comment_created");
+    assert_eq!(replayed[0].data["id"], second);
+    assert_eq!(replayed[1].event, "votes");
+    assert_eq!(
+        replayed[1].data,
+        json!({"comment_id": first, "upvotes": 0, "downvotes": 0, "score": 0})
+    );
+    assert!(replayed[0].id < replayed[1].id && replayed[0].id > Some(last));
+    // Then live, nothing repeated.
+    let third = app.comment_id(&t.user, &t.slug, "third", None).await;
+    append_events(
+        &app,
+        &[Event::comment(
+            EventKind::CommentCreated,
+            t.article,
+            CommentId(third),
+        )],
+    )
+    .await;
+    let live = stream.next_event().await;
+    assert_eq!(
+        live.data["id"], third,
+        "nothing replayed twice, nothing skipped"
+    );
+
+    // The `last_event_id` parameter does the same for a first connection.
+    let mut resumed = Sse::new(
+        app.get(&format!(
+            "/api/v1/articles/{}/events?last_event_id={last}",
+            t.slug
+        ))
+        .await,
+    );
+    assert_eq!(resumed.next_event().await.data["id"], second);
+}
+
+#[tokio::test]
+async fn ids_the_log_cannot_replay_get_a_reset_and_the_stream_continues() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let id = app.comment_id(&t.user, &t.slug, "a comment", None).await;
+    for _ in 0..3 {
+        append_events(
+            &app,
+            &[Event::comment(EventKind::Votes, t.article, CommentId(id))],
+        )
+        .await;
+    }
+    let newest = app.count("SELECT max(id) AS count FROM events").await;
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE event_log_state SET pruned_through = {}",
+            newest - 1
+        )),
+        &mut conn,
+    )
+    .await
+    .expect("prune");
+    for (last, reason) in [
+        ((newest - 2).to_string(), "pruned"),
+        ((newest + 100).to_string(), "unknown_id"),
+        ("yesterday".to_owned(), "invalid_id"),
+    ] {
+        let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&last)).await);
+        let reset = stream.next_event().await;
+        assert_eq!(reset.event, "reset", "after {last}");
+        assert_eq!(reset.id, None);
+        assert_eq!(reset.data, json!({"reason": reason}));
+    }
+    // At the horizon itself nothing is missing: the one event after it is replayed.
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&(newest - 1).to_string())).await);
+    let replayed = stream.next_event().await;
+    assert_eq!(
+        (replayed.event.as_str(), replayed.id),
+        ("votes", Some(newest))
+    );
+    // A reset stream still goes live.
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, Some("nonsense")).await);
+    assert_eq!(stream.next_event().await.event, "reset");
+    append_events(
+        &app,
+        &[Event::comment(
+            EventKind::CommentPinned,
+            t.article,
+            CommentId(id),
+        )],
+    )
+    .await;
+    let pinned = stream.next_event().await;
+    assert_eq!(pinned.event, "comment_pinned");
+    assert_eq!(pinned.data, json!({"comment_id": id, "pinned": false}));
+}
+
+#[tokio::test]
+async fn heartbeats_keep_an_idle_stream_alive() {
+    let app = TestApp::spawn_with(|s| s.streams.heartbeat = Duration::from_millis(100)).await;
+    let t = thread(&app).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    let mut beats = 0;
+    while beats < 2 {
+        match stream.next_block(SOON).await {
+            Some(Block::Comment(text)) => {
+                assert_eq!(text, "hb");
+                beats += 1;
+            }
+            Some(Block::Retry(_)) => {}
+            other => panic!("only heartbeats on an idle stream, got {other:?}"),
+        }
+    }
+}
+
+/// A ticket for `user`.
+async fn ticket(app: &TestApp, user: &TestUser) -> String {
+    let body = json_with_status(
+        app.post_as(&user.token, "/api/v1/me/events/ticket", &json!({}))
+            .await,
+        201,
+    )
+    .await;
+    assert!(body["expires_at"].is_string());
+    body["ticket"].as_str().expect("ticket").to_owned()
+}
+
+async fn my_stream(app: &TestApp, ticket: &str) -> Response {
+    app.get(&format!("/api/v1/me/events?ticket={ticket}")).await
+}
+
+#[tokio::test]
+async fn tickets_open_the_readers_stream_once_before_they_expire_on_any_instance() {
+    let app = TestApp::spawn().await;
+    let user = app.register("ticket_holder").await;
+    assert_problem(app.post("/api/v1/me/events/ticket", &json!({})).await, 401).await;
+    let first = ticket(&app, &user).await;
+    let mut stream = Sse::new(my_stream(&app, &first).await);
+    // Single use.
+    assert_problem(my_stream(&app, &first).await, 401).await;
+    // Wrong, missing, or an access token in the URL.
+    assert_problem(my_stream(&app, "bm90LWEtdGlja2V0").await, 401).await;
+    assert_problem(app.get("/api/v1/me/events").await, 401).await;
+    assert_problem(
+        app.get(&format!("/api/v1/me/events?access_token={}", user.token))
+            .await,
+        401,
+    )
+    .await;
+    // Expired.
+    let late = ticket(&app, &user).await;
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_problem(my_stream(&app, &late).await, 401).await;
+    // Issued by one instance, redeemed on another.
+    let user = app.login(&user).await;
+    let other = app.second_instance().await;
+    let across = ticket(&app, &user).await;
+    let mut elsewhere = Sse::new(my_stream(&other, &across).await);
+    // The Authorization header works too.
+    let mut with_header = Sse::new(app.get_as(&user.token, "/api/v1/me/events").await);
+
+    // A notification reaches every stream of its reader with the unread count.
+    let notification = insert_notification(&app, user.id).await;
+    append_events(&app, &[Event::notification(UserId(user.id), notification)]).await;
+    for s in [&mut stream, &mut elsewhere, &mut with_header] {
+        let event = s.next_event().await;
+        assert_eq!(event.event, "notification");
+        assert_eq!(
+            event.data,
+            json!({"notification_id": notification, "unread_notifications": 1})
+        );
+    }
+    append_events(&app, &[Event::unread(UserId(user.id))]).await;
+    assert_eq!(
+        stream.next_event().await.data,
+        json!({"unread_notifications": 1})
+    );
+}
+
+/// Inserts an unread notification for `user`; returns its id.
+async fn insert_notification(app: &TestApp, user: i64) -> i64 {
+    app.count(&format!(
+        "INSERT INTO notifications (user_id, kind, created_at) \
+         VALUES ({user}, 'reply', now()) RETURNING id AS count"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn open_streams_are_limited_per_ip_and_per_reader() {
+    let app = TestApp::spawn_with(|s| {
+        s.streams.per_ip = 2;
+        s.streams.per_user = 1;
+    })
+    .await;
+    let t = thread(&app).await;
+    let a = Sse::new(thread_stream(&app, &t.slug, None).await);
+    let b = Sse::new(app.get_as(&t.user.token, "/api/v1/me/events").await);
+    let problem = assert_problem(thread_stream(&app, &t.slug, None).await, 429).await;
+    assert_eq!(problem["type"], "/problems/rate-limited");
+    drop(a);
+    // The slot comes back when the stream's connection closes.
+    let deadline = Instant::now() + SOON;
+    let c = loop {
+        let response = thread_stream(&app, &t.slug, None).await;
+        if response.status() == 200 {
+            break Sse::new(response);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the closed stream's slot never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    drop((b, c));
+    // One stream per reader, from anywhere.
+    let other = TestApp::spawn_with(|s| s.streams.per_user = 1).await;
+    let reader = other.register("one_stream_reader").await;
+    let _first = Sse::new(other.get_as(&reader.token, "/api/v1/me/events").await);
+    assert_problem(other.get_as(&reader.token, "/api/v1/me/events").await, 429).await;
+}
+
+#[tokio::test]
+async fn a_write_through_one_instance_reaches_a_stream_held_by_another() {
+    let a = TestApp::spawn().await;
+    let b = a.second_instance().await;
+    let t = thread(&a).await;
+    let mut on_b = Sse::new(thread_stream(&b, &t.slug, None).await);
+    let id = a.comment_id(&t.user, &t.slug, "written on A", None).await;
+    append_events(
+        &a,
+        &[Event::comment(
+            EventKind::CommentCreated,
+            t.article,
+            CommentId(id),
+        )],
+    )
+    .await;
+    let (event, _) = on_b.until("comment_created").await;
+    assert_eq!(event.data["body"], "written on A");
+}
+
+#[tokio::test]
+async fn a_graceful_shutdown_ends_open_streams_at_once() {
+    let guard = crate::helpers::DatabaseGuard::fresh().await;
+    let mut settings = crate::helpers::test_settings(&guard.name);
+    settings.shutdown_timeout = Duration::from_secs(30);
+    let app = hindsight::Application::build(settings, hindsight::Clock::system())
+        .await
+        .expect("builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stopper = app.stopper();
+    let running = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let admin_body = json_with_status(
+        client
+            .post(format!("{base}/api/v1/auth/register"))
+            .json(&json!({"username": "stopper", "email": "stopper@example.com", "password": crate::helpers::STRONG_PASSWORD}))
+            .send()
+            .await
+            .expect("register"),
+        201,
+    )
+    .await;
+    let user_id = admin_body["user"]["id"].as_i64().expect("id");
+    let token = admin_body["access_token"].as_str().expect("token");
+    let mut stream = Sse::new(
+        client
+            .get(format!("{base}/api/v1/me/events"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("stream"),
+    );
+    assert!(matches!(
+        stream.next_block(SOON).await,
+        Some(Block::Retry(_))
+    ));
+    let started = Instant::now();
+    stopper.stop();
+    stream.ends(Duration::from_secs(5)).await;
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the server stops without waiting out its 30 s timeout")
+        .expect("joined")
+        .expect("stopped cleanly");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(user_id > 0);
+}
