@@ -76,7 +76,8 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     passwords: Passwords,
-    hot_refresh: Option<tokio::task::JoinHandle<()>>,
+    /// Background tasks (hot ranks, vote events, …), aborted when the server stops.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Recomputes the hot rank of recent comments every `interval` (none when zero).
@@ -147,8 +148,13 @@ impl Application {
         ));
         let origins = Arc::new(settings.cors_origins.clone());
         let metrics_on = settings.metrics;
-        let hot_refresh =
-            spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
+        let mut background = Vec::new();
+        background.extend(spawn_hot_refresh(
+            pool.clone(),
+            settings.hot_refresh,
+            state.clock.clone(),
+        ));
+        background.push(crate::events::jobs::spawn_vote_events(pool.clone()));
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()
@@ -187,7 +193,7 @@ impl Application {
             server,
             pool,
             passwords,
-            hot_refresh,
+            background,
         })
     }
 
@@ -210,7 +216,7 @@ impl Application {
     /// the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(task) = self.hot_refresh {
+        for task in self.background {
             task.abort();
         }
         self.pool.close();
