@@ -81,9 +81,10 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     passwords: Passwords,
-    hot_refresh: Option<tokio::task::JoinHandle<()>>,
+    /// Background tasks (hot ranks, vote events, the hub's listener and heartbeat, …),
+    /// aborted when the server stops.
+    background: Vec<tokio::task::JoinHandle<()>>,
     hub: crate::events::hub::Hub,
-    hub_tasks: Vec<tokio::task::JoinHandle<()>>,
     stop: Stopper,
 }
 
@@ -213,8 +214,14 @@ impl Application {
         ));
         let origins = Arc::new(settings.cors_origins.clone());
         let metrics_on = settings.metrics;
-        let hot_refresh =
-            spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
+        let mut background = Vec::new();
+        background.extend(spawn_hot_refresh(
+            pool.clone(),
+            settings.hot_refresh,
+            state.clock.clone(),
+        ));
+        background.push(crate::events::jobs::spawn_vote_events(pool.clone()));
+        background.extend(hub_tasks);
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()
@@ -257,9 +264,8 @@ impl Application {
             server,
             pool,
             passwords,
-            hot_refresh,
+            background,
             hub,
-            hub_tasks,
             stop: Stopper(Arc::new(tokio::sync::Notify::new())),
         })
     }
@@ -291,9 +297,8 @@ impl Application {
         let Self {
             server,
             pool,
-            hot_refresh,
+            background,
             hub,
-            hub_tasks,
             stop,
             ..
         } = self;
@@ -311,7 +316,7 @@ impl Application {
             }
         };
         hub.close();
-        for task in hub_tasks.into_iter().chain(hot_refresh) {
+        for task in background {
             task.abort();
         }
         pool.close();

@@ -199,15 +199,6 @@ async fn a_thread_stream_sends_retry_then_events_rendered_as_an_anonymous_reader
     let id = app
         .comment_id(&t.user, &t.slug, "Hello, live thread", None)
         .await;
-    append_events(
-        &app,
-        &[Event::comment(
-            EventKind::CommentCreated,
-            t.article,
-            CommentId(id),
-        )],
-    )
-    .await;
     let (event, _) = stream.until("comment_created").await;
     assert!(event.id.is_some());
     assert_eq!(event.data["id"], id);
@@ -229,35 +220,20 @@ async fn an_unknown_article_is_a_404_problem_before_any_stream() {
 async fn reconnecting_with_last_event_id_replays_exactly_the_missed_events_then_goes_live() {
     let app = TestApp::spawn().await;
     let t = thread(&app).await;
+    let voter = app.register("live_voter").await;
     let other = app.create_article(&t.admin, "Another thread", &[]).await;
-    let other_id = article_id(&app, &other).await;
-    let first = app.comment_id(&t.user, &t.slug, "first", None).await;
     let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
-    append_events(
-        &app,
-        &[Event::comment(
-            EventKind::CommentCreated,
-            t.article,
-            CommentId(first),
-        )],
-    )
-    .await;
+    let first = app.comment_id(&t.user, &t.slug, "first", None).await;
     let (seen, _) = stream.until("comment_created").await;
+    assert_eq!(seen.data["id"], first);
     let last = seen.id.expect("id");
     drop(stream);
 
-    // Missed while disconnected: two events of this thread, one of another thread.
+    // Missed while disconnected: a comment and a vote here, a comment on another thread.
     let second = app.comment_id(&t.user, &t.slug, "second", None).await;
-    let elsewhere = app.comment_id(&t.user, &other, "elsewhere", None).await;
-    append_events(
-        &app,
-        &[
-            Event::comment(EventKind::CommentCreated, t.article, CommentId(second)),
-            Event::comment(EventKind::CommentCreated, other_id, CommentId(elsewhere)),
-            Event::comment(EventKind::Votes, t.article, CommentId(first)),
-        ],
-    )
-    .await;
+    app.comment_id(&t.user, &other, "elsewhere", None).await;
+    vote(&app, &voter, first, 1).await;
+    wait_for_events(&app, "votes", 1).await;
     let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&last.to_string())).await);
     let replayed = [stream.next_event().await, stream.next_event().await];
     assert_eq!(replayed[0].event, "comment_created");
@@ -265,25 +241,14 @@ async fn reconnecting_with_last_event_id_replays_exactly_the_missed_events_then_
     assert_eq!(replayed[1].event, "votes");
     assert_eq!(
         replayed[1].data,
-        json!({"comment_id": first, "upvotes": 0, "downvotes": 0, "score": 0})
+        json!({"comment_id": first, "upvotes": 1, "downvotes": 0, "score": 1})
     );
-    assert!(replayed[0].id < replayed[1].id && replayed[0].id > Some(last));
-    // Then live, nothing repeated.
+    assert!(replayed[0].id > Some(last) && replayed[0].id < replayed[1].id);
+    // Then live, nothing repeated and nothing skipped.
     let third = app.comment_id(&t.user, &t.slug, "third", None).await;
-    append_events(
-        &app,
-        &[Event::comment(
-            EventKind::CommentCreated,
-            t.article,
-            CommentId(third),
-        )],
-    )
-    .await;
     let live = stream.next_event().await;
-    assert_eq!(
-        live.data["id"], third,
-        "nothing replayed twice, nothing skipped"
-    );
+    assert_eq!(live.event, "comment_created");
+    assert_eq!(live.data["id"], third);
 
     // The `last_event_id` parameter does the same for a first connection.
     let mut resumed = Sse::new(
@@ -294,6 +259,36 @@ async fn reconnecting_with_last_event_id_replays_exactly_the_missed_events_then_
         .await,
     );
     assert_eq!(resumed.next_event().await.data["id"], second);
+}
+
+/// Votes `value` on `comment` as `user`.
+async fn vote(app: &TestApp, user: &TestUser, comment: i64, value: i64) {
+    json_with_status(
+        app.send_json(
+            Method::PUT,
+            &format!("/api/v1/comments/{comment}/vote"),
+            Some(&user.token),
+            &json!({"value": value}),
+        )
+        .await,
+        200,
+    )
+    .await;
+}
+
+/// Waits until the log holds at least `n` events of `kind` (the vote job runs every second).
+async fn wait_for_events(app: &TestApp, kind: &str, n: i64) {
+    let deadline = Instant::now() + SOON;
+    while app
+        .count(&format!(
+            "SELECT count(*) AS count FROM events WHERE kind = '{kind}'"
+        ))
+        .await
+        < n
+    {
+        assert!(Instant::now() < deadline, "no {kind} event was written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -340,18 +335,21 @@ async fn ids_the_log_cannot_replay_get_a_reset_and_the_stream_continues() {
     // A reset stream still goes live.
     let mut stream = Sse::new(thread_stream(&app, &t.slug, Some("nonsense")).await);
     assert_eq!(stream.next_event().await.event, "reset");
-    append_events(
-        &app,
-        &[Event::comment(
-            EventKind::CommentPinned,
-            t.article,
-            CommentId(id),
-        )],
+    let moderator = app.register_with_role("live_mod", "moderator").await;
+    json_with_status(
+        app.send_json(
+            Method::PUT,
+            &format!("/api/v1/comments/{id}/pin"),
+            Some(&moderator.token),
+            &json!({"pinned": true}),
+        )
+        .await,
+        200,
     )
     .await;
     let pinned = stream.next_event().await;
     assert_eq!(pinned.event, "comment_pinned");
-    assert_eq!(pinned.data, json!({"comment_id": id, "pinned": false}));
+    assert_eq!(pinned.data, json!({"comment_id": id, "pinned": true}));
 }
 
 #[tokio::test]
@@ -486,17 +484,17 @@ async fn a_write_through_one_instance_reaches_a_stream_held_by_another() {
     let t = thread(&a).await;
     let mut on_b = Sse::new(thread_stream(&b, &t.slug, None).await);
     let id = a.comment_id(&t.user, &t.slug, "written on A", None).await;
-    append_events(
-        &a,
-        &[Event::comment(
-            EventKind::CommentCreated,
-            t.article,
-            CommentId(id),
-        )],
-    )
-    .await;
     let (event, _) = on_b.until("comment_created").await;
+    assert_eq!(event.data["id"], id);
     assert_eq!(event.data["body"], "written on A");
+    // And the other way round, on a stream of A.
+    let mut on_a = Sse::new(thread_stream(&a, &t.slug, None).await);
+    let reply = b
+        .comment_id(&t.user, &t.slug, "written on B", Some(id))
+        .await;
+    let (event, _) = on_a.until("comment_created").await;
+    assert_eq!(event.data["id"], reply);
+    assert_eq!(event.data["parent_id"], id);
 }
 
 #[tokio::test]
