@@ -166,4 +166,63 @@ mod tests {
         assert_eq!(parse_last_id("-1"), Err("invalid_id"));
         assert_eq!(parse_last_id("abc"), Err("invalid_id"));
     }
+
+    fn opened(hub: &super::super::hub::Hub, skip_through: i64) -> Opened {
+        let limits = super::super::limits::StreamLimits::new(0, 0);
+        Opened {
+            prelude: Bytes::from_static(b"retry: 1\n\n"),
+            subscription: hub
+                .subscribe(Topic::Thread(crate::ids::ArticleId(1)))
+                .expect("open hub"),
+            skip_through,
+            guard: limits.acquire("ip".to_owned(), None).expect("slot"),
+        }
+    }
+
+    fn publish(hub: &super::super::hub::Hub, id: i64) {
+        hub.publish(&super::super::render::Rendered {
+            id,
+            article_id: Some(crate::ids::ArticleId(1)),
+            user_id: None,
+            frame: Bytes::from(format!("id: {id}\n\n")),
+        });
+    }
+
+    #[tokio::test]
+    async fn live_events_skip_what_the_replay_sent_and_a_slow_reader_is_dropped() {
+        use futures_util::StreamExt;
+        let hub = super::super::hub::Hub::new(8);
+        let mut stream = std::pin::pin!(body(opened(&hub, 2)));
+        for id in 1..=4 {
+            publish(&hub, id);
+        }
+        hub.heartbeat();
+        let chunks: Vec<Bytes> = stream
+            .as_mut()
+            .take(4)
+            .map(|c| c.expect("chunk"))
+            .collect()
+            .await;
+        assert_eq!(
+            chunks,
+            [
+                Bytes::from_static(b"retry: 1\n\n"),
+                Bytes::from_static(b"id: 3\n\n"),
+                Bytes::from_static(b"id: 4\n\n"),
+                Bytes::from_static(wire::HEARTBEAT),
+            ]
+        );
+        // More than the buffer behind: the stream ends instead of skipping events.
+        let small = super::super::hub::Hub::new(4);
+        let mut slow = std::pin::pin!(body(opened(&small, 0)));
+        assert!(slow.next().await.is_some(), "the prelude");
+        for id in 5..=10 {
+            publish(&small, id);
+        }
+        assert!(slow.next().await.is_none(), "a lagging stream ends");
+        // Closing the hub ends the others.
+        hub.close();
+        assert!(stream.next().await.is_none());
+        assert_eq!(hub.open_streams(), (0, 0));
+    }
 }

@@ -544,3 +544,384 @@ async fn a_graceful_shutdown_ends_open_streams_at_once() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(user_id > 0);
 }
+
+/// Sends `body` with `method` as `user`, expecting `status`; returns the JSON (null if none).
+async fn act(app: &TestApp, user: &TestUser, method: Method, path: &str, body: Value, status: u16) {
+    let response = app.send_json(method, path, Some(&user.token), &body).await;
+    let actual = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "{path}: {text}");
+}
+
+#[tokio::test]
+async fn every_kind_of_thread_change_reaches_the_stream_as_a_reader_would_see_it_now() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let moderator = app.register_with_role("live_moderator", "moderator").await;
+    let reader = app.register("live_forecaster").await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+
+    let deadline = (app.clock.now() + chrono::Duration::days(30)).to_rfc3339();
+    let posted = json_with_status(
+        app.post_as(
+            &t.user.token,
+            &format!("/api/v1/articles/{}/comments", t.slug),
+            &json!({"body": "My call.", "prediction": {
+                "claim": "The bridge reopens before spring", "probability": 0.6,
+                "resolves_at": deadline}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = posted["id"].as_i64().expect("id");
+    let prediction = posted["prediction"]["id"].as_i64().expect("prediction");
+    let (created, _) = stream.until("comment_created").await;
+    assert_eq!(
+        created.data["prediction"]["claim"],
+        "The bridge reopens before spring"
+    );
+
+    let comment = format!("/api/v1/comments/{id}");
+    act(
+        &app,
+        &t.user,
+        Method::PATCH,
+        &comment,
+        json!({"body": "My call, edited."}),
+        200,
+    )
+    .await;
+    let (edited, _) = stream.until("comment_edited").await;
+    assert_eq!(edited.data["body"], "My call, edited.");
+    assert!(edited.data["edited_at"].is_string());
+
+    let forecast = format!("/api/v1/predictions/{prediction}/forecast");
+    act(
+        &app,
+        &reader,
+        Method::PUT,
+        &forecast,
+        json!({"probability": 0.2}),
+        200,
+    )
+    .await;
+    let (crowd, _) = stream.until("forecasts").await;
+    let view = app
+        .get_json(&format!("/api/v1/predictions/{prediction}"))
+        .await;
+    assert_eq!(crowd.data["prediction_id"], prediction);
+    assert_eq!(crowd.data["comment_id"], id);
+    assert_eq!(crowd.data["forecaster_count"], view["forecaster_count"]);
+    assert_eq!(
+        crowd.data["community_probability"],
+        view["community_probability"]
+    );
+
+    act(
+        &app,
+        &reader,
+        Method::PUT,
+        &format!("{comment}/vote"),
+        json!({"value": -1}),
+        200,
+    )
+    .await;
+    let (votes, _) = stream.until("votes").await;
+    assert_eq!(
+        votes.data,
+        json!({"comment_id": id, "upvotes": 0, "downvotes": 1, "score": -1})
+    );
+
+    let pin = format!("{comment}/pin");
+    act(
+        &app,
+        &moderator,
+        Method::PUT,
+        &pin,
+        json!({"pinned": true}),
+        200,
+    )
+    .await;
+    let (pinned, _) = stream.until("comment_pinned").await;
+    assert_eq!(pinned.data, json!({"comment_id": id, "pinned": true}));
+    act(
+        &app,
+        &moderator,
+        Method::PUT,
+        &pin,
+        json!({"pinned": false}),
+        200,
+    )
+    .await;
+    let (unpinned, _) = stream.until("comment_unpinned").await;
+    assert_eq!(unpinned.data, json!({"comment_id": id, "pinned": false}));
+
+    let lock = format!("/api/v1/articles/{}/lock", t.slug);
+    act(
+        &app,
+        &moderator,
+        Method::PUT,
+        &lock,
+        json!({"locked": true, "reason": "Cooling off"}),
+        200,
+    )
+    .await;
+    let (locked, _) = stream.until("thread_locked").await;
+    assert_eq!(
+        locked.data,
+        json!({"locked": true, "reason": "Cooling off"})
+    );
+    act(
+        &app,
+        &moderator,
+        Method::PUT,
+        &lock,
+        json!({"locked": false}),
+        200,
+    )
+    .await;
+    let (unlocked, _) = stream.until("thread_unlocked").await;
+    assert_eq!(unlocked.data, json!({"locked": false, "reason": null}));
+
+    let other = app
+        .comment_id(&reader, &t.slug, "Something rude", None)
+        .await;
+    stream.until("comment_created").await;
+    let removal = format!("/api/v1/comments/{other}/removal");
+    act(
+        &app,
+        &moderator,
+        Method::POST,
+        &removal,
+        json!({"reason": "Rude"}),
+        200,
+    )
+    .await;
+    let (removed, _) = stream.until("comment_removed").await;
+    assert_eq!(removed.data["removed"], true);
+    crate::helpers::assert_null(&removed.data, "body");
+    crate::helpers::assert_null(&removed.data, "removal_reason");
+    act(&app, &moderator, Method::DELETE, &removal, json!({}), 200).await;
+    let (restored, _) = stream.until("comment_restored").await;
+    assert_eq!(restored.data["body"], "Something rude");
+
+    let resolution = format!("/api/v1/predictions/{prediction}/resolution");
+    act(
+        &app,
+        &moderator,
+        Method::POST,
+        &resolution,
+        json!({"outcome": "yes"}),
+        200,
+    )
+    .await;
+    let (resolved, _) = stream.until("prediction_resolved").await;
+    assert_eq!(resolved.data["prediction_id"], prediction);
+    assert_eq!(resolved.data["comment_id"], id);
+    assert_eq!(resolved.data["outcome"], "yes");
+    assert!(resolved.data["resolved_at"].is_string());
+
+    act(
+        &app,
+        &reader,
+        Method::DELETE,
+        &format!("/api/v1/comments/{other}"),
+        json!({}),
+        204,
+    )
+    .await;
+    let (deleted, _) = stream.until("comment_deleted").await;
+    assert_eq!(deleted.data["id"], other);
+    assert_eq!(deleted.data["deleted"], true);
+    crate::helpers::assert_null(&deleted.data, "body");
+}
+
+#[tokio::test]
+async fn a_replay_shows_a_comment_removed_since_as_removed_without_its_text() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let moderator = app
+        .register_with_role("replay_moderator", "moderator")
+        .await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    let anchor = app.comment_id(&t.user, &t.slug, "anchor", None).await;
+    let (seen, _) = stream.until("comment_created").await;
+    assert_eq!(seen.data["id"], anchor);
+    drop(stream);
+    let rude = app
+        .comment_id(&t.user, &t.slug, "Something rude", None)
+        .await;
+    act(
+        &app,
+        &moderator,
+        Method::POST,
+        &format!("/api/v1/comments/{rude}/removal"),
+        json!({"reason": "Rude"}),
+        200,
+    )
+    .await;
+    let last = seen.id.expect("id").to_string();
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&last)).await);
+    let created = stream.next_event().await;
+    assert_eq!(created.event, "comment_created");
+    assert_eq!(created.data["id"], rude);
+    assert_eq!(created.data["removed"], true);
+    crate::helpers::assert_null(&created.data, "body");
+    assert_eq!(stream.next_event().await.event, "comment_removed");
+}
+
+#[tokio::test]
+async fn tickets_and_query_strings_of_streams_never_reach_the_logs() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let app = TestApp::spawn().await;
+    let user = app.register("private_reader").await;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .arg("serve")
+        .env("DATABASE_URL", crate::helpers::database_url(&app.database))
+        .env("HINDSIGHT_BIND", format!("127.0.0.1:{port}"))
+        .env("HINDSIGHT_LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // Drained as they are written, so a chatty log never blocks the server on a full pipe.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(started.elapsed() < Duration::from_secs(20), "never ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": user.username, "password": crate::helpers::STRONG_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["access_token"].as_str().expect("token").to_owned();
+    let issued: Value = client
+        .post(format!("{base}/api/v1/me/events/ticket"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("ticket")
+        .json()
+        .await
+        .expect("json");
+    let ticket = issued["ticket"].as_str().expect("ticket").to_owned();
+    let mut stream = Sse::new(
+        client
+            .get(format!(
+                "{base}/api/v1/me/events?ticket={ticket}&last_event_id=0"
+            ))
+            .send()
+            .await
+            .expect("stream"),
+    );
+    assert!(matches!(
+        stream.next_block(SOON).await,
+        Some(Block::Retry(_))
+    ));
+    // A used ticket and a token in the query string are refused, and not logged either.
+    let refused = client
+        .get(format!(
+            "{base}/api/v1/me/events?ticket={ticket}&access_token={token}"
+        ))
+        .send()
+        .await
+        .expect("refused");
+    assert_eq!(refused.status(), 401);
+    drop(stream);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("joined");
+    let logs = format!(
+        "{}{}",
+        stdout.join().expect("stdout"),
+        stderr.join().expect("stderr")
+    );
+    assert_eq!(exit.expect("exit").code(), Some(0));
+    assert!(
+        logs.contains("/api/v1/me/events"),
+        "the access log has the route: {logs}"
+    );
+    assert!(!logs.contains(&ticket), "a ticket was logged");
+    assert!(!logs.contains(&token), "an access token was logged");
+    assert!(
+        !logs.contains("ticket="),
+        "a stream's query string was logged"
+    );
+}
+
+#[tokio::test]
+async fn the_hub_reconnects_its_listen_connection_and_delivers_what_was_written_meanwhile() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    let killed = app
+        .count(
+            "SELECT count(pg_terminate_backend(pid)) AS count FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'hindsight-events'",
+        )
+        .await;
+    assert_eq!(killed, 1, "one listener connection per instance");
+    let id = app
+        .comment_id(&t.user, &t.slug, "while reconnecting", None)
+        .await;
+    let (event, _) = stream.until("comment_created").await;
+    assert_eq!(event.data["id"], id);
+    let deadline = Instant::now() + SOON;
+    while app
+        .count(
+            "SELECT count(*) AS count FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'hindsight-events'",
+        )
+        .await
+        != 1
+    {
+        assert!(Instant::now() < deadline, "the listener never came back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
