@@ -222,6 +222,10 @@ impl Application {
         ));
         background.push(crate::events::jobs::spawn_vote_events(pool.clone()));
         background.extend(hub_tasks);
+        background.push(crate::events::retention::spawn_retention(
+            pool.clone(),
+            settings.streams.retention,
+        ));
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()

@@ -160,6 +160,7 @@ struct Raw {
     streams_per_ip: Option<usize>,
     streams_per_user: Option<usize>,
     stream_ticket_ttl_secs: Option<u64>,
+    event_retention_hours: Option<u64>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -257,6 +258,10 @@ impl Settings {
                 per_ip: raw.streams_per_ip.unwrap_or(defaults.streams.per_ip),
                 per_user: raw.streams_per_user.unwrap_or(defaults.streams.per_user),
                 ticket_ttl: secs(raw.stream_ticket_ttl_secs, defaults.streams.ticket_ttl),
+                retention: secs(
+                    raw.event_retention_hours.map(|h| h.saturating_mul(3_600)),
+                    defaults.streams.retention,
+                ),
             },
         })
     }
@@ -305,6 +310,7 @@ impl Settings {
             ("stream_poll_ms", self.streams.poll.is_zero()),
             ("stream_buffer", self.streams.buffer == 0),
             ("stream_ticket_ttl_secs", self.streams.ticket_ttl.is_zero()),
+            ("event_retention_hours", self.streams.retention.is_zero()),
         ];
         if let Some((key, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(sources.error(key, "must be at least 1"));

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 23] = [
+const ENV_NAMES: [(&str, &str); 24] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -39,6 +39,7 @@ const ENV_NAMES: [(&str, &str); 23] = [
     ("streams_per_ip", "HINDSIGHT_STREAMS_PER_IP"),
     ("streams_per_user", "HINDSIGHT_STREAMS_PER_USER"),
     ("stream_ticket_ttl_secs", "HINDSIGHT_STREAM_TICKET_TTL_SECS"),
+    ("event_retention_hours", "HINDSIGHT_EVENT_RETENTION_HOURS"),
 ];
 
 /// Keys whose values never appear in an error (a database URL may carry a password).

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod log;
 pub mod queries;
 pub mod render;
+pub mod retention;
 pub mod routes;
 pub mod service;
 pub mod stream;
@@ -45,6 +46,8 @@ pub struct StreamSettings {
     pub per_user: usize,
     /// How long a ticket from `POST /me/events/ticket` can be redeemed.
     pub ticket_ttl: Duration,
+    /// How long the event log keeps events (what `Last-Event-ID` can replay).
+    pub retention: Duration,
 }
 
 impl Default for StreamSettings {
@@ -57,6 +60,7 @@ impl Default for StreamSettings {
             per_ip: 100,
             per_user: 10,
             ticket_ttl: Duration::from_secs(60),
+            retention: Duration::from_secs(25 * 3_600),
         }
     }
 }

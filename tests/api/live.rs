@@ -925,3 +925,58 @@ async fn the_hub_reconnects_its_listen_connection_and_delivers_what_was_written_
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn retention_deletes_a_prefix_of_old_events_and_moves_the_horizon_replays_respect() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(
+            app.comment_id(&t.user, &t.slug, &format!("c{n}"), None)
+                .await,
+        );
+    }
+    let events: Vec<i64> = {
+        let newest = app.count("SELECT max(id) AS count FROM events").await;
+        (newest - 3..=newest).collect()
+    };
+    // The first two are older than the retention; the others are recent.
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE events SET created_at = now() - interval '2 days' WHERE id <= {}",
+            events[1]
+        )),
+        &mut conn,
+    )
+    .await
+    .expect("age");
+    let keep = Duration::from_secs(25 * 3_600);
+    assert!(hindsight::events::retention::prune(&mut conn, keep)
+        .await
+        .expect("prune"));
+    assert!(!hindsight::events::retention::prune(&mut conn, keep)
+        .await
+        .expect("again"));
+    assert_eq!(
+        app.count("SELECT pruned_through AS count FROM event_log_state")
+            .await,
+        events[1]
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS count FROM events WHERE id <= {}",
+            events[1]
+        ))
+        .await,
+        0
+    );
+    let below = (events[1] - 1).to_string();
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&below)).await);
+    assert_eq!(stream.next_event().await.data, json!({"reason": "pruned"}));
+    let at = events[1].to_string();
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&at)).await);
+    assert_eq!(stream.next_event().await.data["id"], ids[2]);
+    assert_eq!(stream.next_event().await.data["id"], ids[3]);
+}
