@@ -144,6 +144,8 @@ impl Modify for ProblemTypesListed {
         crate::events::wire::NotificationData,
         crate::events::wire::UnreadData,
         crate::events::wire::ResetData,
+        crate::events::schema::ThreadStreamEvent,
+        crate::events::schema::UserStreamEvent,
     )),
     modifiers(&BearerScheme),
     tags(

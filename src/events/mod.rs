@@ -17,6 +17,7 @@ pub mod queries;
 pub mod render;
 pub mod retention;
 pub mod routes;
+pub mod schema;
 pub mod service;
 pub mod stream;
 pub mod tickets;

@@ -90,8 +90,8 @@ fn streaming(opened: Opened, cache: &'static str) -> HttpResponse {
         ThreadEventsQuery
     ),
     responses(
-        (status = 200, description = "An endless `text/event-stream` of thread events (see the `live` tag)", content_type = "text/event-stream", body = String),
-        NotFound, TooMany, Unavailable
+        (status = 200, description = "An endless `text/event-stream` of thread events (see the `live` tag)", content_type = "text/event-stream", body = super::schema::ThreadStreamEvent),
+        NotFound, Invalid, TooMany, Unavailable
     )
 )]
 #[get("/articles/{slug}/events")]
@@ -120,8 +120,8 @@ pub async fn thread_events(
         MyEventsQuery
     ),
     responses(
-        (status = 200, description = "An endless `text/event-stream` of the reader's events (see the `live` tag)", content_type = "text/event-stream", body = String),
-        Unauthorized, TooMany, Unavailable
+        (status = 200, description = "An endless `text/event-stream` of the reader's events (see the `live` tag)", content_type = "text/event-stream", body = super::schema::UserStreamEvent),
+        Unauthorized, Invalid, TooMany, Unavailable
     )
 )]
 #[get("/me/events")]
