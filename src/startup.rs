@@ -67,7 +67,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::articles::routes::configure)
         .configure(crate::comments::routes::configure)
         .configure(crate::predictions::routes::configure)
-        .configure(crate::moderation::routes::configure);
+        .configure(crate::moderation::routes::configure)
+        .configure(crate::notifications::routes::configure);
 }
 
 /// A built, bound, not yet running service.
@@ -77,6 +78,8 @@ pub struct Application {
     pool: DbPool,
     passwords: Passwords,
     hot_refresh: Option<tokio::task::JoinHandle<()>>,
+    /// The notifications' deadline and retention jobs.
+    jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Recomputes the hot rank of recent comments every `interval` (none when zero).
@@ -149,6 +152,7 @@ impl Application {
         let metrics_on = settings.metrics;
         let hot_refresh =
             spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
+        let jobs = crate::notifications::jobs::spawn(&pool, &settings, &state.clock);
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()
@@ -188,6 +192,7 @@ impl Application {
             pool,
             passwords,
             hot_refresh,
+            jobs,
         })
     }
 
@@ -211,6 +216,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         if let Some(task) = self.hot_refresh {
+            task.abort();
+        }
+        for task in self.jobs {
             task.abort();
         }
         self.pool.close();

@@ -100,6 +100,14 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Whether `GET /metrics` is served.
     pub metrics: bool,
+    /// How often passed prediction deadlines are announced; zero turns it off.
+    pub deadline_job: Duration,
+    /// How often old notifications, events and stream tickets are deleted; zero turns it off.
+    pub retention_job: Duration,
+    /// How long notifications are kept.
+    pub notification_retention: Duration,
+    /// How long events of the live log are kept (a stream resuming from an older id resets).
+    pub event_retention: Duration,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -151,6 +159,10 @@ struct Raw {
     rate_limits: RawRateLimits,
     trusted_proxies: Option<List>,
     metrics: Option<bool>,
+    deadline_job_secs: Option<u64>,
+    retention_job_secs: Option<u64>,
+    notification_retention_days: Option<u64>,
+    event_retention_hours: Option<u64>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -240,6 +252,17 @@ impl Settings {
             rate_limits: raw.rate_limits.into_limits(sources)?,
             trusted_proxies: ip_addresses(raw.trusted_proxies.unwrap_or_default(), sources)?,
             metrics: raw.metrics.unwrap_or(defaults.metrics),
+            deadline_job: secs(raw.deadline_job_secs, defaults.deadline_job),
+            retention_job: secs(raw.retention_job_secs, defaults.retention_job),
+            notification_retention: secs(
+                raw.notification_retention_days
+                    .map(|d| d.saturating_mul(86_400)),
+                defaults.notification_retention,
+            ),
+            event_retention: secs(
+                raw.event_retention_hours.map(|h| h.saturating_mul(3_600)),
+                defaults.event_retention,
+            ),
         })
     }
 
@@ -262,6 +285,10 @@ impl Settings {
             rate_limits: crate::http::rate_limit::RateLimits::default(),
             trusted_proxies: Vec::new(),
             metrics: true,
+            deadline_job: Duration::from_secs(60),
+            retention_job: Duration::from_secs(3_600),
+            notification_retention: Duration::from_secs(90 * 86_400),
+            event_retention: Duration::from_secs(48 * 3_600),
         }
     }
 
@@ -282,6 +309,11 @@ impl Settings {
             ("workers", self.workers == 0),
             ("pool_timeout_ms", self.pool_timeout.is_zero()),
             ("access_token_ttl_secs", self.access_token_ttl.is_zero()),
+            (
+                "notification_retention_days",
+                self.notification_retention.is_zero(),
+            ),
+            ("event_retention_hours", self.event_retention.is_zero()),
         ];
         if let Some((key, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(sources.error(key, "must be at least 1"));

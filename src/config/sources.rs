@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 16] = [
+const ENV_NAMES: [(&str, &str); 20] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -32,6 +32,13 @@ const ENV_NAMES: [(&str, &str); 16] = [
     ("trusted_proxies", "HINDSIGHT_TRUSTED_PROXIES"),
     ("metrics", "HINDSIGHT_METRICS"),
     ("rate_limits.enabled", "HINDSIGHT_RATE_LIMITS"),
+    ("deadline_job_secs", "HINDSIGHT_DEADLINE_JOB_SECS"),
+    ("retention_job_secs", "HINDSIGHT_RETENTION_JOB_SECS"),
+    (
+        "notification_retention_days",
+        "HINDSIGHT_NOTIFICATION_RETENTION_DAYS",
+    ),
+    ("event_retention_hours", "HINDSIGHT_EVENT_RETENTION_HOURS"),
 ];
 
 /// Keys whose values never appear in an error (a database URL may carry a password).
