@@ -77,9 +77,9 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     passwords: Passwords,
-    hot_refresh: Option<tokio::task::JoinHandle<()>>,
-    /// The notifications' deadline and retention jobs.
-    jobs: Vec<tokio::task::JoinHandle<()>>,
+    /// Background tasks (hot ranks, vote events, notification jobs), aborted when the server
+    /// stops.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Recomputes the hot rank of recent comments every `interval` (none when zero).
@@ -150,9 +150,18 @@ impl Application {
         ));
         let origins = Arc::new(settings.cors_origins.clone());
         let metrics_on = settings.metrics;
-        let hot_refresh =
-            spawn_hot_refresh(pool.clone(), settings.hot_refresh, state.clock.clone());
-        let jobs = crate::notifications::jobs::spawn(&pool, &settings, &state.clock);
+        let mut background = Vec::new();
+        background.extend(spawn_hot_refresh(
+            pool.clone(),
+            settings.hot_refresh,
+            state.clock.clone(),
+        ));
+        background.push(crate::events::jobs::spawn_vote_events(pool.clone()));
+        background.extend(crate::notifications::jobs::spawn(
+            &pool,
+            &settings,
+            &state.clock,
+        ));
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()
@@ -191,8 +200,7 @@ impl Application {
             server,
             pool,
             passwords,
-            hot_refresh,
-            jobs,
+            background,
         })
     }
 
@@ -215,10 +223,7 @@ impl Application {
     /// the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(task) = self.hot_refresh {
-            task.abort();
-        }
-        for task in self.jobs {
+        for task in self.background {
             task.abort();
         }
         self.pool.close();

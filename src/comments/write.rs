@@ -11,6 +11,7 @@ use crate::auth::extract::active_ban;
 use crate::comments::error::CommentError;
 use crate::comments::queries::{self, CommentForWrite, NewComment, Terms};
 use crate::comments::state::CommentState;
+use crate::events::{Event, EventKind};
 use crate::predictions::domain::PredictionEdit;
 use crate::predictions::queries::{self as predictions, LockedPrediction, NewPrediction};
 
@@ -79,9 +80,18 @@ pub async fn create_comment(
                 reason: lock.reason,
             });
         }
+        let event = Event::comment(EventKind::CommentCreated, ArticleId(article_id), id);
+        append_events(conn, &[event]).await?;
         Ok(id)
     })
     .await
+}
+
+/// Appends the write's live events: the last statement of its transaction (see `events`).
+async fn append_events(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<(), CommentError> {
+    crate::events::queries::append(conn, events)
+        .await
+        .map_err(CommentError::at("appending the live events"))
 }
 
 /// Whether `parent_id` is a comment of this (live) article, without locking: the early check
@@ -194,7 +204,9 @@ pub async fn edit_comment(
         };
         queries::record_edit(conn, &current, previous_terms.as_ref(), &body, &html, now)
             .await
-            .map_err(CommentError::at("recording the edit"))
+            .map_err(CommentError::at("recording the edit"))?;
+        let event = Event::comment(EventKind::CommentEdited, comment.article_id, id);
+        append_events(conn, &[event]).await
     })
     .await
 }
@@ -266,9 +278,10 @@ pub async fn delete_comment(
             Some(CommentState::Removed) => queries::erase(conn, id)
                 .await
                 .map_err(CommentError::at("erasing the removed comment"))?,
-            Some(CommentState::Deleted) | None => {}
+            Some(CommentState::Deleted) | None => return Ok(()),
         }
-        Ok(())
+        let event = Event::comment(EventKind::CommentDeleted, comment.article_id, id);
+        append_events(conn, &[event]).await
     })
     .await
 }

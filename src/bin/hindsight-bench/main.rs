@@ -3,6 +3,7 @@
 //! their own binary so that the serving library and the `hindsight` command carry none of it.
 
 mod forecasts_load;
+mod live;
 mod load;
 
 use std::path::PathBuf;
@@ -75,6 +76,9 @@ enum Command {
         #[arg(long, default_value = "best")]
         sort: String,
     },
+    /// The live-thread benchmark's client: streams on one article while comments and votes
+    /// are written (bench/live.sh).
+    Live(live::LiveArgs),
     /// Print `user_id access_token` for users whose name starts with a prefix (load tests).
     BenchTokens {
         /// Username prefix, e.g. `load_1_`.
@@ -113,6 +117,7 @@ async fn run() -> ExitCode {
             users,
             seed,
         } => seed_load(&settings, &article, comments, users, seed).await,
+        Command::Live(args) => live::run(args).await,
         Command::BenchTokens { prefix, count } => bench_tokens(&settings, &prefix, count).await,
         Command::SeedPredictions {
             users,

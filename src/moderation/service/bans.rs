@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
+use super::append_events;
 use super::removal::remove_all;
 use super::target_user;
 use crate::auth::role::stored_role;
@@ -45,9 +46,11 @@ pub async fn ban_user(
         queries::lock_for_ban(conn, target_id)
             .await
             .map_err(ModerationError::at("taking the ban lock"))?;
-        if order.remove_content {
-            remove_all(conn, target_id, &reason, now).await?;
-        }
+        let removals = if order.remove_content {
+            remove_all(conn, target_id, &reason, now).await?
+        } else {
+            Vec::new()
+        };
         // The user row last: the lock order is comments, articles, users.
         let ban = NewBan {
             at: now,
@@ -65,7 +68,8 @@ pub async fn ban_user(
         };
         log::record(conn, entry, now)
             .await
-            .map_err(ModerationError::at("logging the ban"))
+            .map_err(ModerationError::at("logging the ban"))?;
+        append_events(conn, &removals).await
     })
     .await
 }

@@ -3,13 +3,14 @@
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use super::{find_comment_for_write, moderator_view};
+use super::{append_events, find_comment_for_write, moderator_view};
 use crate::articles::model::Article;
 use crate::articles::queries as articles;
 use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries as comments;
 use crate::db::DbPool;
+use crate::events::{Event, EventKind};
 use crate::ids::{ArticleId, CommentId};
 use crate::moderation::domain;
 use crate::moderation::error::ModerationError;
@@ -44,7 +45,13 @@ pub async fn lock_article(
         };
         log::record(conn, entry, now)
             .await
-            .map_err(ModerationError::at("logging the lock"))
+            .map_err(ModerationError::at("logging the lock"))?;
+        let kind = if locked {
+            EventKind::ThreadLocked
+        } else {
+            EventKind::ThreadUnlocked
+        };
+        append_events(conn, &[Event::thread(kind, article.id)]).await
     })
     .await?;
     let article = articles::find_live(&mut conn, slug)
@@ -90,7 +97,13 @@ pub async fn pin_comment(
         };
         log::record(conn, entry, now)
             .await
-            .map_err(ModerationError::at("logging the pin"))
+            .map_err(ModerationError::at("logging the pin"))?;
+        let kind = if pinned {
+            EventKind::CommentPinned
+        } else {
+            EventKind::CommentUnpinned
+        };
+        append_events(conn, &[Event::comment(kind, article_id, id)]).await
     })
     .await?;
     moderator_view(&mut conn, id, moderator, now).await

@@ -72,6 +72,16 @@ async fn target_user(
         .ok_or_else(|| ModerationError::UserNotFound(username.to_owned()))
 }
 
+/// Appends an action's live events: the last statement of its transaction (see `events`).
+async fn append_events(
+    conn: &mut AsyncPgConnection,
+    events: &[crate::events::Event],
+) -> Result<(), ModerationError> {
+    crate::events::queries::append(conn, events)
+        .await
+        .map_err(ModerationError::at("appending the live events"))
+}
+
 /// Locks the chain of a comment and removes it if it is live; returns whether it was (a
 /// removal of a comment already gone is a 409 for a moderator, and nothing for a report).
 async fn remove_if_live(

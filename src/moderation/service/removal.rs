@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use super::{comment_and_author_role, moderator_view, remove_if_live};
+use super::{append_events, comment_and_author_role, moderator_view, remove_if_live};
 use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::db::DbPool;
+use crate::events::{Event, EventKind};
 use crate::ids::{CommentId, UserId};
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
@@ -41,7 +42,9 @@ pub async fn remove_comment(
         };
         log::record(conn, entry, now)
             .await
-            .map_err(ModerationError::at("logging the removal"))
+            .map_err(ModerationError::at("logging the removal"))?;
+        let event = Event::comment(EventKind::CommentRemoved, comment.article_id, id);
+        append_events(conn, &[event]).await
     })
     .await?;
     moderator_view(&mut conn, id, moderator, now).await
@@ -76,7 +79,9 @@ pub async fn restore_comment(
         };
         log::record(conn, entry, now)
             .await
-            .map_err(ModerationError::at("logging the restore"))
+            .map_err(ModerationError::at("logging the restore"))?;
+        let event = Event::comment(EventKind::CommentRestored, comment.article_id, id);
+        append_events(conn, &[event]).await
     })
     .await?;
     moderator_view(&mut conn, id, moderator, now).await
@@ -85,12 +90,13 @@ pub async fn restore_comment(
 /// Removes every live comment of a user (a ban with `remove_content`). All their chains are
 /// locked first, in one ascending pass, before any article row is touched, keeping the lock
 /// order (comments, then articles); each comment's state is read again under that lock.
+/// Returns the live events of the removals, for the ban's transaction to append last.
 pub async fn remove_all(
     conn: &mut AsyncPgConnection,
     author_id: UserId,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<usize, ModerationError> {
+) -> Result<Vec<Event>, ModerationError> {
     let targets = live_comments_of(conn, author_id).await?;
     let mut chain: Vec<i64> = targets.iter().flat_map(CommentForWrite::chain).collect();
     chain.sort_unstable();
@@ -98,7 +104,7 @@ pub async fn remove_all(
     comments::lock_chain(conn, &chain)
         .await
         .map_err(ModerationError::at("locking the user's comment chains"))?;
-    let mut removed = 0;
+    let mut removed = Vec::new();
     for comment in &targets {
         let state = queries::comment_state(conn, comment.id)
             .await
@@ -107,7 +113,11 @@ pub async fn remove_all(
             queries::remove(conn, comment, reason, now)
                 .await
                 .map_err(ModerationError::at("removing one of the user's comments"))?;
-            removed += 1;
+            removed.push(Event::comment(
+                EventKind::CommentRemoved,
+                comment.article_id,
+                comment.id,
+            ));
         }
     }
     Ok(removed)

@@ -9,13 +9,16 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
-use super::{comment_and_author_role, find_comment_for_write, moderator_view, remove_if_live};
+use super::{
+    append_events, comment_and_author_role, find_comment_for_write, moderator_view, remove_if_live,
+};
 use crate::accounts::model::PublicUser;
 use crate::auth::AuthUser;
 use crate::comments::model::{CommentRow, CommentView, ViewContext};
 use crate::comments::queries as comments;
 use crate::db::DbPool;
 use crate::error::violated_constraint;
+use crate::events::{Event, EventKind};
 use crate::ids::{CommentId, UserId};
 use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
@@ -229,9 +232,8 @@ async fn close_reports(
     if open == 0 {
         return Err(ModerationError::NoOpenReports);
     }
-    if action == ReportAction::Remove {
-        remove_if_live(conn, &comment, reason, now).await?;
-    }
+    let removed =
+        action == ReportAction::Remove && remove_if_live(conn, &comment, reason, now).await?;
     let resolution = NewResolution {
         comment_id: id,
         article_id: comment.article_id,
@@ -256,6 +258,10 @@ async fn close_reports(
     log::record(conn, entry, now)
         .await
         .map_err(ModerationError::at("logging the resolution"))?;
+    if removed {
+        let event = Event::comment(EventKind::CommentRemoved, comment.article_id, id);
+        append_events(conn, &[event]).await?;
+    }
     Ok(resolution_id)
 }
 

@@ -4,6 +4,7 @@
 use diesel_async::AsyncConnection;
 
 use crate::auth::AuthUser;
+use crate::events::{Event, EventKind};
 use crate::ids::PredictionId;
 use crate::predictions::domain;
 use crate::predictions::error::{PredictionError, Step};
@@ -34,6 +35,10 @@ pub async fn forecast(
             queries::record_forecast(conn, id, prediction.article_id, user.id, percent, now)
                 .await
                 .step("recording the forecast")?;
+            let event = Event::prediction(EventKind::Forecasts, prediction.article_id, id);
+            crate::events::queries::append(conn, &[event])
+                .await
+                .step("appending the live events")?;
             state.metrics.count(crate::metrics::Event::Forecast);
             Ok::<_, PredictionError>(prediction.comment_id)
         })

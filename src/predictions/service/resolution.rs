@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::AuthUser;
+use crate::events::{Event, EventKind};
 use crate::ids::PredictionId;
 use crate::moderation::log::{self, Action, Entry};
 use crate::predictions::domain;
@@ -77,7 +78,15 @@ pub async fn apply_resolution(
     }
     log_resolution(conn, prediction, resolution, now)
         .await
-        .step("writing the moderation log")
+        .step("writing the moderation log")?;
+    let event = Event::prediction(
+        EventKind::PredictionResolved,
+        prediction.article_id,
+        prediction.id,
+    );
+    crate::events::queries::append(conn, &[event])
+        .await
+        .step("appending the live events")
 }
 
 /// The moderation log row of a resolution; its reason is the note, or "resolved <outcome>".
