@@ -300,6 +300,17 @@ pub async fn users_named(
     .await
 }
 
+/// How many mention notifications a comment has caused (what is left of its cap).
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment.get()))]
+pub async fn mentions_of(conn: &mut AsyncPgConnection, comment: CommentId) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::comment_id.eq(comment))
+        .filter(notifications::kind.eq(crate::notifications::NotificationKind::Mention.as_str()))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// A prediction whose deadline passed unresolved, just marked as announced.
 #[derive(Debug, QueryableByName)]
 pub struct PassedDeadline {
