@@ -9,6 +9,7 @@ mod hardening_auth;
 mod hardening_content;
 mod helpers;
 mod moderation;
+mod notifications;
 mod operations;
 mod platform;
 mod prediction_views;
