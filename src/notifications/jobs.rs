@@ -15,7 +15,7 @@ use crate::db::DbPool;
 use crate::events::jobs::claim;
 use crate::events::queries::append;
 use crate::ids::UserId;
-use crate::notifications::queries::{self, PassedDeadline};
+use crate::notifications::queries::jobs::{self as queries, PassedDeadline};
 use crate::notifications::{record, NewNotification, NotificationKind};
 
 /// The claim of a job lasts nine tenths of its interval: an instance ticking every interval

@@ -20,6 +20,7 @@ pub mod error;
 pub mod jobs;
 pub mod model;
 pub mod queries;
+pub mod requests;
 pub mod routes;
 pub mod service;
 

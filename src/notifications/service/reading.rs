@@ -13,6 +13,7 @@ use crate::notifications::domain::{self, NotificationKind};
 use crate::notifications::error::NotificationError;
 use crate::notifications::model::*;
 use crate::notifications::queries::{self, NotificationRow};
+use crate::notifications::requests;
 use crate::pagination::{self, Page};
 
 /// The cursor list of a reader's notifications (all or unread only).
@@ -106,7 +107,7 @@ pub async fn mark_read(
     request: ReadRequest,
     now: DateTime<Utc>,
 ) -> Result<UnreadCount, NotificationError> {
-    let mark = domain::parse_read_mark(request.ids, request.up_to_id)
+    let mark = requests::parse_read_mark(request.ids, request.up_to_id)
         .map_err(|e| NotificationError::Invalid(vec![e]))?;
     let mut conn = pool.get().await?;
     let unread = conn

@@ -5,10 +5,11 @@ use diesel_async::AsyncPgConnection;
 
 use crate::db::DbPool;
 use crate::ids::{CommentId, UserId};
-use crate::notifications::domain::{self, NotificationKind};
+use crate::notifications::domain::NotificationKind;
 use crate::notifications::error::NotificationError;
 use crate::notifications::model::NotificationSettings;
 use crate::notifications::queries;
+use crate::notifications::requests;
 
 /// Every kind and whether `user` is notified of it in the app.
 #[tracing::instrument(skip_all, fields(user_id = user.get()))]
@@ -36,14 +37,14 @@ async fn current(
     }))
 }
 
-/// Changes the kinds `body` names (see `domain::parse_settings_patch`) and returns them all.
+/// Changes the kinds `body` names (see `requests::parse_settings_patch`) and returns them all.
 #[tracing::instrument(skip_all, fields(user_id = user.get()))]
 pub async fn update_settings(
     pool: &DbPool,
     user: UserId,
     body: &serde_json::Value,
 ) -> Result<NotificationSettings, NotificationError> {
-    let choices = domain::parse_settings_patch(body).map_err(NotificationError::Invalid)?;
+    let choices = requests::parse_settings_patch(body).map_err(NotificationError::Invalid)?;
     let rows: Vec<(&str, bool)> = choices
         .iter()
         .map(|(kind, on)| (NotificationKind::as_str(*kind), *on))
