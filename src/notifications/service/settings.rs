@@ -78,5 +78,9 @@ pub async fn set_mute(
     } else {
         queries::unmute(&mut conn, user, id).await
     };
-    result.map_err(NotificationError::at("storing the mute"))
+    // A comment whose article was deleted meanwhile takes its rows along: still a 404.
+    result.map_err(|e| match crate::error::violated_constraint(&e) {
+        Some("comment_mutes_comment_id_fkey") => NotificationError::CommentNotFound(id),
+        _ => NotificationError::at("storing the mute")(e),
+    })
 }
