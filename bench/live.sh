@@ -12,7 +12,8 @@ SECONDS_PER_PHASE=${SECONDS_PER_PHASE:-30}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 # Every stream comes from 127.0.0.1: lift the per-IP limit on open streams for this run.
 export HINDSIGHT_STREAMS_PER_IP=$(( STREAMS + 100 ))
-ulimit -n 65536
+# Each stream is a socket on both sides: raise the soft limit on open files to the hard one.
+ulimit -n "$(ulimit -Hn)"
 setup_tools
 build_release
 fresh_database
@@ -38,3 +39,15 @@ start_server
     --server-pid "$SERVER_PID" | tee "$OUT/live.txt"
 events=$(psql "$DATABASE_URL" -qAt -c "SELECT kind || ' ' || count(*) FROM events GROUP BY kind ORDER BY kind" | tr '\n' ' ')
 echo "events_in_log $events"
+
+# BASE_BIN=path: the same writes (no streams) against another build, e.g. the commit before the
+# event log (`git worktree add /tmp/base e1baadb && cargo build --release` there), so that the
+# log's own cost is a ratio too. It migrates nothing new and re-applies its own SQL functions.
+if [ -n "${BASE_BIN:-}" ]; then
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+    psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
+    BIN=$BASE_BIN start_server
+    "$BENCH_BIN" live --addr "127.0.0.1:$BENCH_PORT" --article live --streams 0 --writes-only \
+        --seconds "$SECONDS_PER_PHASE" --tokens "$OUT/live-tokens.txt" \
+        --vote-targets "$OUT/live-targets.txt" --server-pid "$SERVER_PID" | sed 's/^writes_only/base_build/' | tee -a "$OUT/live.txt"
+fi

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod memory;
 pub mod metrics;
 pub mod moderation;
+pub mod notifications;
 pub mod openapi;
 pub mod pagination;
 pub mod predictions;

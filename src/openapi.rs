@@ -155,6 +155,7 @@ impl Modify for ProblemTypesListed {
         (name = "comments", description = "Threaded comments under each article"),
         (name = "predictions", description = "Predictions, forecasts, resolution and track records"),
         (name = "moderation", description = "Removal, locks, pins, bans, reports and the public moderation log"),
+        (name = "notifications", description = "A reader's notifications, their settings and comment mutes"),
         (name = "live", description = include_str!("events/streams.md")),
     )
 )]

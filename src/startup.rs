@@ -72,6 +72,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::comments::routes::configure)
         .configure(crate::predictions::routes::configure)
         .configure(crate::moderation::routes::configure)
+        .configure(crate::notifications::routes::configure)
         .configure(crate::events::routes::configure);
 }
 
@@ -81,8 +82,8 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     passwords: Passwords,
-    /// Background tasks (hot ranks, vote events, the hub's listener and heartbeat, …),
-    /// aborted when the server stops.
+    /// Background tasks (hot ranks, vote events, notification jobs, the hub's listener and
+    /// heartbeat), aborted when the server stops.
     background: Vec<tokio::task::JoinHandle<()>>,
     hub: crate::events::hub::Hub,
     stop: Stopper,
@@ -222,9 +223,10 @@ impl Application {
         ));
         background.push(crate::events::jobs::spawn_vote_events(pool.clone()));
         background.extend(hub_tasks);
-        background.push(crate::events::retention::spawn_retention(
-            pool.clone(),
-            settings.streams.retention,
+        background.extend(crate::notifications::jobs::spawn(
+            &pool,
+            &settings,
+            &state.clock,
         ));
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));

@@ -119,6 +119,17 @@ pub struct Account {
     pub ban_reason: Option<String>,
 }
 
+/// `GET /me`: the account, and how many of its notifications are unread (so a client shows
+/// the badge without a second request).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnAccount {
+    /// The account.
+    #[serde(flatten)]
+    pub account: Account,
+    /// Notifications not yet marked read.
+    pub unread_notifications: i64,
+}
+
 impl Account {
     /// The account as its owner sees it at `now` (a lapsed ban is not shown).
     pub fn at(row: UserRow, now: DateTime<Utc>) -> Self {

@@ -12,12 +12,23 @@
 //! the HTML writer, and the render is refused (422, code `too_complex`) at the first bound
 //! crossed; what reaches ammonia is then both shallow and small. `bench/markdown.sh` times
 //! the pathological inputs.
+//!
+//! Mentions. `@username` in a comment's text (outside code and links) becomes
+//! `<a class="mention" href="/users/username">@username</a>` for users that exist (the caller
+//! looked them up: [`mentions_in`] lists the candidates). The sanitizer would drop that link
+//! (relative URL, `class`), and must: raw HTML a user writes goes through it too, so anything it
+//! kept could be forged. So each mention travels through the sanitizer as a placeholder made of
+//! a random per-render nonce, and only placeholders of this render become links afterwards; a
+//! user's own `<a class="mention" href="/users/admin">` loses its class and its href as before.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+use super::mention_links::MentionLinker;
+pub use super::mention_links::{mentions_in, MentionLinks};
 
 use crate::error::FieldError;
 
@@ -181,6 +192,19 @@ pub fn render(markdown: &str) -> Result<String, RenderRefusal> {
     render_within(markdown, COMMENT_BOUNDS)
 }
 
+/// Renders a comment body, linking the mentions of the users in `links`.
+pub fn render_with_mentions(markdown: &str, links: &MentionLinks) -> Result<String, RenderRefusal> {
+    render_linking(markdown, COMMENT_BOUNDS, links)
+}
+
+/// The Markdown extensions comments and articles use.
+pub(super) fn parser_options() -> Options {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options
+}
+
 /// Renders an article body (larger bounds than comments).
 pub fn render_article(markdown: &str) -> Result<String, RenderRefusal> {
     render_within(markdown, ARTICLE_BOUNDS)
@@ -188,9 +212,16 @@ pub fn render_article(markdown: &str) -> Result<String, RenderRefusal> {
 
 /// Renders within `bounds`.
 pub fn render_within(markdown: &str, bounds: Bounds) -> Result<String, RenderRefusal> {
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_TABLES);
-    options.insert(Options::ENABLE_STRIKETHROUGH);
+    render_linking(markdown, bounds, &MentionLinks::new())
+}
+
+/// Renders within `bounds`, linking the mentions of `links`.
+fn render_linking(
+    markdown: &str,
+    bounds: Bounds,
+    links: &MentionLinks,
+) -> Result<String, RenderRefusal> {
+    let options = parser_options();
     let mut meter = Meter {
         bounds,
         depth: 0,
@@ -212,6 +243,8 @@ pub fn render_within(markdown: &str, bounds: Bounds) -> Result<String, RenderRef
             None => Some(event),
         })
         .flat_map(|event| images.map(event));
+    let mut linker = MentionLinker::new(links);
+    let events = events.flat_map(|event| linker.map(event));
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     if let Some(refusal) = refusal {
@@ -220,7 +253,8 @@ pub fn render_within(markdown: &str, bounds: Bounds) -> Result<String, RenderRef
     if html.len() > bounds.max_html_bytes {
         return Err(RenderRefusal::OutputTooLarge);
     }
-    Ok(sanitizer().clean(&html).to_string())
+    let clean = sanitizer().clean(&html).to_string();
+    Ok(linker.link(clean))
 }
 
 #[cfg(test)]

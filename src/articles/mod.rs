@@ -8,6 +8,7 @@
 pub mod domain;
 pub mod error;
 pub mod markdown;
+pub mod mention_links;
 pub mod model;
 pub mod queries;
 pub mod routes;

@@ -11,6 +11,16 @@ pub fn render_body(text: &str) -> Result<String, FieldError> {
     crate::articles::markdown::render(text).map_err(|refusal| refusal.field_error("body"))
 }
 
+/// A comment body rendered with its `@mentions` of existing users (`links`, looked up by
+/// `notifications::service::mentioned_users`) as links to their profiles.
+pub fn render_body_linking(
+    text: &str,
+    links: &crate::articles::markdown::MentionLinks,
+) -> Result<String, FieldError> {
+    crate::articles::markdown::render_with_mentions(text, links)
+        .map_err(|refusal| refusal.field_error("body"))
+}
+
 /// A vote's value as stored: 1 up, -1 down, 0 clears; anything else is refused before the
 /// database sees it.
 pub fn vote_value(value: i64) -> Result<i16, CommentError> {

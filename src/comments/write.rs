@@ -12,27 +12,35 @@ use crate::comments::error::CommentError;
 use crate::comments::queries::{self, CommentForWrite, NewComment, Terms};
 use crate::comments::state::CommentState;
 use crate::events::{Event, EventKind};
+use crate::notifications::domain::{newly_mentioned, MAX_NOTIFIED_MENTIONS};
+use crate::notifications::queries::MentionedUser;
+use crate::notifications::{self, NewNotification, NotificationKind};
 use crate::predictions::domain::PredictionEdit;
 use crate::predictions::queries::{self as predictions, LockedPrediction, NewPrediction};
 
-/// A new body, checked and rendered by the caller: the Markdown as stored and its HTML.
+/// A new body, checked and rendered by the caller: the Markdown as stored, its HTML, and the
+/// existing users it mentions (in the order it names them).
 #[derive(Debug, Clone)]
 pub struct NewText {
     /// Markdown (NFC, trimmed).
     pub body: String,
-    /// The sanitised HTML rendered from it.
+    /// The sanitised HTML rendered from it (mentions linked).
     pub html: String,
+    /// The users it mentions (`notifications::service::mentioned_users`).
+    pub mentioned: Vec<MentionedUser>,
 }
 
 /// Inserts `comment` (its `path` and `depth` are filled in from the parent) and returns its id.
 /// The author's ban is checked again inside the transaction, ordered against bans (see
 /// `hold_against_bans`): a ban that removes the author's content never misses a comment
-/// committed while it ran.
+/// committed while it ran. In the same transaction the parent's author is notified of the
+/// reply and the `mentioned` users of the mention (`notifications::for_new_comment`).
 #[tracing::instrument(skip_all, fields(article_id = comment.article_id, author_id = comment.author_id, parent_id = comment.parent_id))]
 pub async fn create_comment(
     conn: &mut AsyncPgConnection,
     mut comment: NewComment<'_>,
     prediction: Option<NewPrediction>,
+    mentioned: &[UserId],
 ) -> Result<CommentId, CommentError> {
     conn.transaction(async |conn| {
         let ban = crate::moderation::queries::hold_against_bans(conn, UserId(comment.author_id))
@@ -46,9 +54,12 @@ pub async fn create_comment(
         ) {
             return Err(CommentError::Banned(ban));
         }
+        let mut parent_author = None;
         if let Some(parent_id) = comment.parent_id {
-            comment.path =
-                reply_path(conn, ArticleId(comment.article_id), CommentId(parent_id)).await?;
+            let parent =
+                lock_live_parent(conn, ArticleId(comment.article_id), CommentId(parent_id)).await?;
+            parent_author = Some(parent.author_id);
+            comment.path = parent.chain();
             comment.depth = i32::try_from(comment.path.len()).unwrap_or(i32::MAX);
         }
         let path = comment.path.clone();
@@ -80,11 +91,26 @@ pub async fn create_comment(
                 reason: lock.reason,
             });
         }
-        let event = Event::comment(EventKind::CommentCreated, ArticleId(article_id), id);
-        append_events(conn, &[event]).await?;
+        let (article_id, author_id) = (ArticleId(article_id), UserId(author_id));
+        let told =
+            notifications::for_new_comment(author_id, article_id, id, parent_author, mentioned);
+        let mut events = notify(conn, &told, now).await?;
+        events.insert(0, Event::comment(EventKind::CommentCreated, article_id, id));
+        append_events(conn, &events).await?;
         Ok(id)
     })
     .await
+}
+
+/// Records the write's notifications (see `notifications::record`); returns their events.
+async fn notify(
+    conn: &mut AsyncPgConnection,
+    notifications: &[NewNotification],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, CommentError> {
+    notifications::record(conn, notifications, now)
+        .await
+        .map_err(CommentError::at("recording the notifications"))
 }
 
 /// Appends the write's live events: the last statement of its transaction (see `events`).
@@ -109,12 +135,12 @@ pub async fn parent_in_article(
 }
 
 /// Checks the parent (same article, live, locked for the rest of the transaction) and returns
-/// the new comment's ancestor path.
-async fn reply_path(
+/// it: its chain is the new comment's ancestor path, its author the one a reply notifies.
+async fn lock_live_parent(
     conn: &mut AsyncPgConnection,
     article_id: ArticleId,
     parent_id: CommentId,
-) -> Result<Vec<i64>, CommentError> {
+) -> Result<CommentForWrite, CommentError> {
     let parent = queries::find_for_write(conn, parent_id)
         .await
         .map_err(CommentError::at("reading the parent comment"))?
@@ -127,7 +153,7 @@ async fn reply_path(
     if state != Some(CommentState::Visible) {
         return Err(CommentError::ParentNotLive);
     }
-    Ok(chain)
+    Ok(parent)
 }
 
 /// The comment as a write sees it, or the 404.
@@ -194,21 +220,86 @@ pub async fn edit_comment(
             )
             .await?;
         }
-        let NewText { body, html } = match new_text {
+        let text = match new_text {
             Some(text) => text,
-            None => NewText {
-                html: crate::comments::domain::render_body(&current.body)
-                    .map_err(|e| CommentError::Invalid(vec![e]))?,
-                body: current.body.clone(),
-            },
+            None => rerendered(conn, &current.body).await?,
         };
-        queries::record_edit(conn, &current, previous_terms.as_ref(), &body, &html, now)
-            .await
-            .map_err(CommentError::at("recording the edit"))?;
-        let event = Event::comment(EventKind::CommentEdited, comment.article_id, id);
-        append_events(conn, &[event]).await
+        queries::record_edit(
+            conn,
+            &current,
+            previous_terms.as_ref(),
+            &text.body,
+            &text.html,
+            now,
+        )
+        .await
+        .map_err(CommentError::at("recording the edit"))?;
+        let told = edit_mentions(conn, &current, &text.mentioned).await?;
+        let mut events = notify(conn, &told, now).await?;
+        events.insert(
+            0,
+            Event::comment(EventKind::CommentEdited, comment.article_id, id),
+        );
+        append_events(conn, &events).await
     })
     .await
+}
+
+/// The current body rendered again (its mentions linked as of now), for an edit of the
+/// prediction alone; it mentions nobody new.
+async fn rerendered(conn: &mut AsyncPgConnection, body: &str) -> Result<NewText, CommentError> {
+    let (_, links) = crate::notifications::service::mentioned_users(conn, body)
+        .await
+        .map_err(CommentError::at("looking up the mentioned users"))?;
+    let html = crate::comments::domain::render_body_linking(body, &links)
+        .map_err(|e| CommentError::Invalid(vec![e]))?;
+    Ok(NewText {
+        body: body.to_owned(),
+        html,
+        mentioned: Vec::new(),
+    })
+}
+
+/// The mentions an edit notifies: users the new text mentions and the old one did not, but not
+/// the parent's author (told of the comment by the reply), and no more than the comment's
+/// remaining share of `MAX_NOTIFIED_MENTIONS`, so repeated edits cannot page a crowd either.
+async fn edit_mentions(
+    conn: &mut AsyncPgConnection,
+    before: &CommentForWrite,
+    mentioned: &[MentionedUser],
+) -> Result<Vec<NewNotification>, CommentError> {
+    let names: Vec<String> = mentioned
+        .iter()
+        .map(|u| u.username.to_ascii_lowercase())
+        .collect();
+    let added = newly_mentioned(
+        &crate::articles::markdown::mentions_in(&before.body),
+        &names,
+    );
+    if added.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parent_author = match before.ancestors().last() {
+        Some(parent) => queries::find_for_write(conn, CommentId(*parent))
+            .await
+            .map_err(CommentError::at("reading the parent comment"))?
+            .map(|p| p.author_id),
+        None => None,
+    };
+    let told = crate::notifications::queries::mentions_of(conn, before.id)
+        .await
+        .map_err(CommentError::at("counting the comment's mentions"))?;
+    let room = MAX_NOTIFIED_MENTIONS.saturating_sub(usize::try_from(told).unwrap_or(usize::MAX));
+    Ok(mentioned
+        .iter()
+        .filter(|u| added.contains(&u.username.to_ascii_lowercase()))
+        .filter(|u| Some(u.id) != parent_author && u.id != before.author_id)
+        .take(room)
+        .map(|u| {
+            NewNotification::new(NotificationKind::Mention, u.id, Some(before.author_id))
+                .on_comment(before.article_id, before.id)
+        })
+        .collect())
 }
 
 /// Changes a prediction's terms within an edit: only a prediction that exists, is still open

@@ -102,6 +102,14 @@ pub struct Settings {
     pub metrics: bool,
     /// Live streams (SSE): heartbeat, buffers, limits, tickets.
     pub streams: crate::events::StreamSettings,
+    /// How often passed prediction deadlines are announced; zero turns it off.
+    pub deadline_job: Duration,
+    /// How often old notifications, events and stream tickets are deleted; zero turns it off.
+    pub retention_job: Duration,
+    /// How long notifications are kept.
+    pub notification_retention: Duration,
+    /// How long events of the live log are kept (a stream resuming from an older id resets).
+    pub event_retention: Duration,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -160,6 +168,9 @@ struct Raw {
     streams_per_ip: Option<usize>,
     streams_per_user: Option<usize>,
     stream_ticket_ttl_secs: Option<u64>,
+    deadline_job_secs: Option<u64>,
+    retention_job_secs: Option<u64>,
+    notification_retention_days: Option<u64>,
     event_retention_hours: Option<u64>,
 }
 
@@ -258,11 +269,18 @@ impl Settings {
                 per_ip: raw.streams_per_ip.unwrap_or(defaults.streams.per_ip),
                 per_user: raw.streams_per_user.unwrap_or(defaults.streams.per_user),
                 ticket_ttl: secs(raw.stream_ticket_ttl_secs, defaults.streams.ticket_ttl),
-                retention: secs(
-                    raw.event_retention_hours.map(|h| h.saturating_mul(3_600)),
-                    defaults.streams.retention,
-                ),
             },
+            deadline_job: secs(raw.deadline_job_secs, defaults.deadline_job),
+            retention_job: secs(raw.retention_job_secs, defaults.retention_job),
+            notification_retention: secs(
+                raw.notification_retention_days
+                    .map(|d| d.saturating_mul(86_400)),
+                defaults.notification_retention,
+            ),
+            event_retention: secs(
+                raw.event_retention_hours.map(|h| h.saturating_mul(3_600)),
+                defaults.event_retention,
+            ),
         })
     }
 
@@ -286,6 +304,10 @@ impl Settings {
             trusted_proxies: Vec::new(),
             metrics: true,
             streams: crate::events::StreamSettings::default(),
+            deadline_job: Duration::from_secs(60),
+            retention_job: Duration::from_secs(3_600),
+            notification_retention: Duration::from_secs(90 * 86_400),
+            event_retention: Duration::from_secs(48 * 3_600),
         }
     }
 
@@ -310,7 +332,11 @@ impl Settings {
             ("stream_poll_ms", self.streams.poll.is_zero()),
             ("stream_buffer", self.streams.buffer == 0),
             ("stream_ticket_ttl_secs", self.streams.ticket_ttl.is_zero()),
-            ("event_retention_hours", self.streams.retention.is_zero()),
+            (
+                "notification_retention_days",
+                self.notification_retention.is_zero(),
+            ),
+            ("event_retention_hours", self.event_retention.is_zero()),
         ];
         if let Some((key, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(sources.error(key, "must be at least 1"));

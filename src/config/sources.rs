@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 24] = [
+const ENV_NAMES: [(&str, &str); 27] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -39,6 +39,12 @@ const ENV_NAMES: [(&str, &str); 24] = [
     ("streams_per_ip", "HINDSIGHT_STREAMS_PER_IP"),
     ("streams_per_user", "HINDSIGHT_STREAMS_PER_USER"),
     ("stream_ticket_ttl_secs", "HINDSIGHT_STREAM_TICKET_TTL_SECS"),
+    ("deadline_job_secs", "HINDSIGHT_DEADLINE_JOB_SECS"),
+    ("retention_job_secs", "HINDSIGHT_RETENTION_JOB_SECS"),
+    (
+        "notification_retention_days",
+        "HINDSIGHT_NOTIFICATION_RETENTION_DAYS",
+    ),
     ("event_retention_hours", "HINDSIGHT_EVENT_RETENTION_HOURS"),
 ];
 

@@ -270,7 +270,7 @@ pub async fn seed_demo(
                 now,
             ),
         };
-        let id = create_comment(conn, new, None)
+        let id = create_comment(conn, new, None, &[])
             .await
             .map_err(|e| anyhow::Error::new(e).context("seeding a demo comment"))?;
         comment_ids.push(id.get());
@@ -321,7 +321,7 @@ async fn seed_predictions(
             resolves_at: now + Duration::days(*days),
             percent: *percent,
         };
-        let comment_id = create_comment(conn, comment, Some(prediction))
+        let comment_id = create_comment(conn, comment, Some(prediction), &[])
             .await
             .map_err(|e| anyhow::anyhow!("seeding a demo prediction: {e}"))?;
         let id = predictions::lock_for_comment(conn, comment_id)

@@ -8,6 +8,19 @@ use crate::articles::error::ArticleError;
 use crate::comments::error::CommentError;
 use crate::moderation::error::ModerationError;
 
+// notifications
+
+impl From<crate::notifications::error::NotificationError> for ApiError {
+    fn from(error: crate::notifications::error::NotificationError) -> Self {
+        use crate::notifications::error::NotificationError as E;
+        match error {
+            E::Invalid(fields) => Self::Validation(fields),
+            E::CommentNotFound(id) => Self::not_found(format!("comment {id}")),
+            E::Failure(failure) => failure.into(),
+        }
+    }
+}
+
 // predictions
 
 impl From<crate::predictions::error::PredictionError> for ApiError {

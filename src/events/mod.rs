@@ -15,7 +15,6 @@ pub mod limits;
 pub mod log;
 pub mod queries;
 pub mod render;
-pub mod retention;
 pub mod routes;
 pub mod schema;
 pub mod service;
@@ -47,8 +46,6 @@ pub struct StreamSettings {
     pub per_user: usize,
     /// How long a ticket from `POST /me/events/ticket` can be redeemed.
     pub ticket_ttl: Duration,
-    /// How long the event log keeps events (what `Last-Event-ID` can replay).
-    pub retention: Duration,
 }
 
 impl Default for StreamSettings {
@@ -61,7 +58,6 @@ impl Default for StreamSettings {
             per_ip: 100,
             per_user: 10,
             ticket_ttl: Duration::from_secs(60),
-            retention: Duration::from_secs(25 * 3_600),
         }
     }
 }

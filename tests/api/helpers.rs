@@ -187,6 +187,9 @@ pub fn test_settings(database: &str) -> Settings {
     settings.pool_timeout = Duration::from_secs(3);
     // Tests move the clock themselves and call the refresh when they need it.
     settings.hot_refresh = Duration::ZERO;
+    // Likewise the notification jobs: their tests turn them on with a short interval.
+    settings.deadline_job = Duration::ZERO;
+    settings.retention_job = Duration::ZERO;
     // Tests register and post far faster than any person; limits have their own tests.
     settings.rate_limits.enabled = false;
     settings

@@ -10,6 +10,7 @@ mod hardening_content;
 mod helpers;
 mod live;
 mod moderation;
+mod notifications;
 mod operations;
 mod platform;
 mod prediction_views;

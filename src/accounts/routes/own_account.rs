@@ -15,7 +15,7 @@ use crate::startup::AppState;
     tag = "accounts",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The own account", body = Account),
+        (status = 200, description = "The own account", body = OwnAccount),
         Unauthorized, Unavailable
     )
 )]
@@ -24,7 +24,7 @@ use crate::startup::AppState;
 pub async fn me(
     state: web::Data<AppState>,
     user: AuthUser,
-) -> Result<web::Json<Account>, ApiError> {
+) -> Result<web::Json<OwnAccount>, ApiError> {
     let account = service::me(&state.pool, user.id, state.clock.now()).await?;
     Ok(web::Json(account))
 }

@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use crate::accounts::domain::{email_ban_key, username_ban_key, DisplayName, NewPassword};
 use crate::accounts::error::AccountError;
 use crate::accounts::model::{
-    Account, ChangePasswordRequest, DeleteAccountRequest, UpdateMeRequest,
+    Account, ChangePasswordRequest, DeleteAccountRequest, OwnAccount, UpdateMeRequest,
 };
 use crate::accounts::queries::{self, BanKeys, ProfileChanges};
 use crate::accounts::sessions::{check_password_limited, AttemptAccount};
@@ -18,18 +18,24 @@ use crate::error::FieldErrors;
 use crate::startup::AppState;
 use crate::text::optional_text;
 
-/// The caller's account as they see it at `now`.
+/// The caller's account as they see it at `now`, with their unread notification count.
 #[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
 pub async fn me(
     pool: &DbPool,
     user_id: UserId,
     now: DateTime<Utc>,
-) -> Result<Account, AccountError> {
+) -> Result<OwnAccount, AccountError> {
     let mut conn = pool.get().await?;
     let row = queries::find_by_id(&mut conn, user_id)
         .await
         .map_err(AccountError::at("finding the account"))?;
-    Ok(Account::at(row, now))
+    let unread_notifications = crate::notifications::queries::unread_count(&mut conn, user_id)
+        .await
+        .map_err(AccountError::at("counting unread notifications"))?;
+    Ok(OwnAccount {
+        account: Account::at(row, now),
+        unread_notifications,
+    })
 }
 
 /// Changes display name and bio: absent fields stay, `null` or empty clears. A display name

@@ -52,6 +52,10 @@ pub struct LiveArgs {
     /// Pid of the server, for its RSS and CPU.
     #[arg(long)]
     pub server_pid: u32,
+    /// Only the write phase without streams (to measure another build, e.g. one without the
+    /// event log, under the same writes).
+    #[arg(long)]
+    pub writes_only: bool,
 }
 
 /// Runs every phase and prints one `name value` line per figure.
@@ -60,6 +64,10 @@ pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
     let targets = read_ids(&args.vote_targets)?;
     let server = Process(args.server_pid);
     let idle = Duration::from_secs(args.idle_seconds);
+    if args.writes_only {
+        write_phase(&args, &tokens, &targets, &server, "writes_only", 1).await?;
+        return Ok(());
+    }
 
     let cpu_no_streams = server.cpu_over(idle).await?;
     let rss_before = server.rss_kb()?;

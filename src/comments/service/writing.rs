@@ -5,6 +5,7 @@
 use crate::ids::{CommentId, UserId};
 use chrono::{DateTime, Utc};
 
+use crate::articles::markdown::MentionLinks;
 use crate::articles::queries::find_live_id;
 use crate::comments::domain;
 use crate::comments::error::CommentError;
@@ -13,7 +14,10 @@ use crate::comments::queries::NewComment;
 use crate::comments::write::{self, NewText};
 use crate::db::DbPool;
 use crate::error::{FieldError, FieldErrors};
+use crate::notifications::queries::MentionedUser;
+use crate::notifications::service::mentioned_users;
 use crate::text::required_text;
+use diesel_async::AsyncPgConnection;
 
 /// The 422 entry for a `parent_id` that names no comment of this article.
 fn parent_not_found() -> FieldError {
@@ -37,14 +41,15 @@ pub async fn post(
 ) -> Result<CommentId, CommentError> {
     let mut errors = FieldErrors::new();
     let text = errors.check(required_text(&request.body, "body", 1, COMMENT_MAX, false));
+    let mut conn = pool.get().await?;
+    let (mentioned, links) = look_up_mentions(&mut conn, text.as_deref()).await?;
     let html = text
         .as_deref()
-        .and_then(|text| errors.check(domain::render_body(text)));
+        .and_then(|text| errors.check(domain::render_body_linking(text, &links)));
     let prediction = request
         .prediction
         .as_ref()
         .map(|p| crate::predictions::domain::parse_new(p, now, &mut errors));
-    let mut conn = pool.get().await?;
     let found = find_live_id(&mut conn, slug)
         .await
         .map_err(CommentError::at("finding the article"))?;
@@ -75,7 +80,22 @@ pub async fn post(
         created_at: now,
         rank_hot: crate::comments::ranking::hot(0, now, now),
     };
-    write::create_comment(&mut conn, new, prediction.flatten()).await
+    let mentioned: Vec<UserId> = mentioned.iter().map(|u| u.id).collect();
+    write::create_comment(&mut conn, new, prediction.flatten(), &mentioned).await
+}
+
+/// The existing users a body mentions, in the order it names them, and the links its
+/// rendering needs (nothing without a body).
+async fn look_up_mentions(
+    conn: &mut AsyncPgConnection,
+    text: Option<&str>,
+) -> Result<(Vec<MentionedUser>, MentionLinks), CommentError> {
+    match text {
+        Some(text) => mentioned_users(conn, text)
+            .await
+            .map_err(CommentError::at("looking up the mentioned users")),
+        None => Ok((Vec::new(), MentionLinks::new())),
+    }
 }
 
 /// Edits a comment as its author: the body and/or the prediction's terms, each checked
@@ -96,18 +116,21 @@ pub async fn edit(
         .body
         .as_deref()
         .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
+    let mut conn = pool.get().await?;
+    let (mentioned, links) = look_up_mentions(&mut conn, text.as_deref()).await?;
     let new_html = text
         .as_deref()
-        .and_then(|text| errors.check(domain::render_body(text)));
+        .and_then(|text| errors.check(domain::render_body_linking(text, &links)));
     let edit = request
         .prediction
         .as_ref()
         .map(|p| crate::predictions::domain::parse_edit(p, now, &mut errors));
     errors.finish().map_err(CommentError::from_validation)?;
-    let new_text = text
-        .zip(new_html)
-        .map(|(body, html)| NewText { body, html });
-    let mut conn = pool.get().await?;
+    let new_text = text.zip(new_html).map(|(body, html)| NewText {
+        body,
+        html,
+        mentioned,
+    });
     write::edit_comment(&mut conn, id, author_id, new_text, edit, now).await
 }
 

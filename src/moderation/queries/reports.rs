@@ -230,24 +230,26 @@ pub async fn insert_resolution(
         .await
 }
 
-/// Closes the comment's open reports under the resolution and zeroes its open count.
+/// Closes the comment's open reports under the resolution and zeroes its open count; returns
+/// their reporters (one open report per reporter), whom the resolution notifies.
 #[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
 pub async fn close_open_reports(
     conn: &mut AsyncPgConnection,
     comment_id: CommentId,
     resolution_id: i64,
-) -> QueryResult<()> {
-    diesel::update(
+) -> QueryResult<Vec<UserId>> {
+    let reporters = diesel::update(
         reports::table
             .filter(reports::comment_id.eq(comment_id))
             .filter(reports::resolution_id.is_null()),
     )
     .set(reports::resolution_id.eq(resolution_id))
-    .execute(conn)
+    .returning(reports::reporter_id)
+    .get_results(conn)
     .await?;
     diesel::update(comments::table.find(comment_id))
         .set(comments::open_report_count.eq(0))
         .execute(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(reporters)
 }

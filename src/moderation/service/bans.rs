@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use super::append_events;
+use super::notify_and_append;
 use super::removal::remove_all;
 use super::target_user;
 use crate::auth::role::stored_role;
@@ -14,6 +14,7 @@ use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
 use crate::moderation::queries::bans::{self as queries, NewBan};
+use crate::notifications::{NewNotification, NotificationKind};
 
 /// What a moderator asks of a ban.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +70,15 @@ pub async fn ban_user(
         log::record(conn, entry, now)
             .await
             .map_err(ModerationError::at("logging the ban"))?;
-        append_events(conn, &removals).await
+        // One notice for the ban, none per removed comment: the ban's says content went too.
+        let data = serde_json::json!({
+            "reason": reason,
+            "expires_at": order.expires_at,
+            "content_removed": order.remove_content,
+        });
+        let told = NewNotification::new(NotificationKind::Ban, target_id, Some(moderator.id))
+            .with_data(data);
+        notify_and_append(conn, &[told], removals, now).await
     })
     .await
 }
@@ -102,7 +111,9 @@ pub async fn unban_user(
         };
         log::record(conn, entry, now)
             .await
-            .map_err(ModerationError::at("logging the unban"))
+            .map_err(ModerationError::at("logging the unban"))?;
+        let told = NewNotification::new(NotificationKind::Unban, target_id, Some(moderator.id));
+        notify_and_append(conn, &[told], Vec::new(), now).await
     })
     .await
 }

@@ -72,6 +72,21 @@ async fn target_user(
         .ok_or_else(|| ModerationError::UserNotFound(username.to_owned()))
 }
 
+/// Records an action's notifications (see `notifications::record`) and appends them with the
+/// action's own live events: the last statement of its transaction (see `events`).
+async fn notify_and_append(
+    conn: &mut AsyncPgConnection,
+    notifications: &[crate::notifications::NewNotification],
+    mut events: Vec<crate::events::Event>,
+    now: DateTime<Utc>,
+) -> Result<(), ModerationError> {
+    let told = crate::notifications::record(conn, notifications, now)
+        .await
+        .map_err(ModerationError::at("recording the notifications"))?;
+    events.extend(told);
+    append_events(conn, &events).await
+}
+
 /// Appends an action's live events: the last statement of its transaction (see `events`).
 async fn append_events(
     conn: &mut AsyncPgConnection,

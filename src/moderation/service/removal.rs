@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use super::{append_events, comment_and_author_role, moderator_view, remove_if_live};
+use super::{comment_and_author_role, moderator_view, notify_and_append, remove_if_live};
 use crate::auth::AuthUser;
 use crate::comments::model::CommentView;
 use crate::comments::queries::{self as comments, CommentForWrite};
@@ -14,6 +14,22 @@ use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
 use crate::moderation::queries;
+use crate::notifications::{NewNotification, NotificationKind};
+
+/// The `comment_removed` notice to a removed comment's author: the reason, never the text.
+pub fn removal_notice(
+    comment: &CommentForWrite,
+    moderator: UserId,
+    reason: &str,
+) -> NewNotification {
+    NewNotification::new(
+        NotificationKind::CommentRemoved,
+        comment.author_id,
+        Some(moderator),
+    )
+    .on_comment(comment.article_id, comment.id)
+    .with_data(serde_json::json!({ "reason": reason }))
+}
 
 /// Removes a comment (a moderator may remove their own, not a peer's or a superior's), logs
 /// it, and returns it as moderators see it.
@@ -44,7 +60,8 @@ pub async fn remove_comment(
             .await
             .map_err(ModerationError::at("logging the removal"))?;
         let event = Event::comment(EventKind::CommentRemoved, comment.article_id, id);
-        append_events(conn, &[event]).await
+        let told = removal_notice(&comment, moderator.id, &reason);
+        notify_and_append(conn, &[told], vec![event], now).await
     })
     .await?;
     moderator_view(&mut conn, id, moderator, now).await
@@ -81,7 +98,13 @@ pub async fn restore_comment(
             .await
             .map_err(ModerationError::at("logging the restore"))?;
         let event = Event::comment(EventKind::CommentRestored, comment.article_id, id);
-        append_events(conn, &[event]).await
+        let told = NewNotification::new(
+            NotificationKind::CommentRestored,
+            comment.author_id,
+            Some(moderator.id),
+        )
+        .on_comment(comment.article_id, id);
+        notify_and_append(conn, &[told], vec![event], now).await
     })
     .await?;
     moderator_view(&mut conn, id, moderator, now).await

@@ -9,13 +9,15 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
+use super::removal::removal_notice;
 use super::{
-    append_events, comment_and_author_role, find_comment_for_write, moderator_view, remove_if_live,
+    comment_and_author_role, find_comment_for_write, moderator_view, notify_and_append,
+    remove_if_live,
 };
 use crate::accounts::model::PublicUser;
 use crate::auth::AuthUser;
 use crate::comments::model::{CommentRow, CommentView, ViewContext};
-use crate::comments::queries as comments;
+use crate::comments::queries::{self as comments, CommentForWrite};
 use crate::db::DbPool;
 use crate::error::violated_constraint;
 use crate::events::{Event, EventKind};
@@ -25,6 +27,7 @@ use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
 use crate::moderation::model::*;
 use crate::moderation::queries::reports::{self as queries, NewReport, NewResolution, ReportRow};
+use crate::notifications::{NewNotification, NotificationKind};
 use crate::pagination::{self, Cursor, Page};
 
 /// Files a report on a live comment (one open report per user per comment). Filing writes no
@@ -245,7 +248,7 @@ async fn close_reports(
     let resolution_id = queries::insert_resolution(conn, &resolution)
         .await
         .map_err(ModerationError::at("recording the resolution"))?;
-    queries::close_open_reports(conn, id, resolution_id)
+    let reporters = queries::close_open_reports(conn, id, resolution_id)
         .await
         .map_err(ModerationError::at("closing the reports"))?;
     let entry = Entry {
@@ -258,11 +261,41 @@ async fn close_reports(
     log::record(conn, entry, now)
         .await
         .map_err(ModerationError::at("logging the resolution"))?;
+    let mut events = Vec::new();
+    let mut told = resolution_notices(&comment, moderator, action, &reporters);
     if removed {
-        let event = Event::comment(EventKind::CommentRemoved, comment.article_id, id);
-        append_events(conn, &[event]).await?;
+        events.push(Event::comment(
+            EventKind::CommentRemoved,
+            comment.article_id,
+            id,
+        ));
+        told.push(removal_notice(&comment, moderator.id, reason));
     }
+    notify_and_append(conn, &told, events, now).await?;
     Ok(resolution_id)
+}
+
+/// The `report_resolved` notice to each reporter of a resolution: what was done (dismiss or
+/// remove), not the moderator's reason, which was written for the author and the log.
+fn resolution_notices(
+    comment: &CommentForWrite,
+    moderator: &AuthUser,
+    action: ReportAction,
+    reporters: &[UserId],
+) -> Vec<NewNotification> {
+    let data = serde_json::json!({ "action": action });
+    reporters
+        .iter()
+        .map(|reporter| {
+            NewNotification::new(
+                NotificationKind::ReportResolved,
+                *reporter,
+                Some(moderator.id),
+            )
+            .on_comment(comment.article_id, comment.id)
+            .with_data(data.clone())
+        })
+        .collect()
 }
 
 /// The comments of a page of groups as a moderator sees them, in one statement; comments

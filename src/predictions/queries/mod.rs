@@ -19,4 +19,6 @@ pub use reads::{
     author_percent, authored, calibration_totals, chart_facts, comment_id_of, histogram,
     history_points, totals, AuthoredCounts, CalibrationTotals, ChartFacts, ScoreTotals,
 };
-pub use scores::{score, set_outcome, unscore, Resolution};
+pub use scores::{
+    resolution_recipients, score, set_outcome, unscore, Resolution, ResolutionRecipient,
+};

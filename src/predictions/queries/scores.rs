@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::cached;
@@ -103,4 +103,29 @@ pub async fn set_outcome(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// Someone a resolution tells, with their Brier score for the prediction (None: unscored).
+#[derive(Debug, QueryableByName)]
+pub struct ResolutionRecipient {
+    /// The predictor or a forecaster.
+    #[diesel(sql_type = BigInt)]
+    pub user_id: UserId,
+    /// Their Brier score, once scored.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub brier: Option<f64>,
+}
+
+/// The predictor and every forecaster of a prediction with their scores (read after `score`).
+#[tracing::instrument(skip_all, fields(prediction_id))]
+pub async fn resolution_recipients(
+    conn: &mut AsyncPgConnection,
+    prediction_id: PredictionId,
+) -> QueryResult<Vec<ResolutionRecipient>> {
+    cached(
+        diesel::sql_query(include_str!("resolution_recipients.sql"))
+            .bind::<BigInt, _>(prediction_id),
+    )
+    .load(conn)
+    .await
 }

@@ -8,6 +8,7 @@ use crate::auth::AuthUser;
 use crate::events::{Event, EventKind};
 use crate::ids::PredictionId;
 use crate::moderation::log::{self, Action, Entry};
+use crate::notifications::{NewNotification, NotificationKind};
 use crate::predictions::domain;
 use crate::predictions::error::{PredictionError, Step};
 use crate::predictions::model::{PredictionView, ResolutionRequest};
@@ -79,14 +80,53 @@ pub async fn apply_resolution(
     log_resolution(conn, prediction, resolution, now)
         .await
         .step("writing the moderation log")?;
-    let event = Event::prediction(
+    let mut events = vec![Event::prediction(
         EventKind::PredictionResolved,
         prediction.article_id,
         prediction.id,
+    )];
+    let told = resolution_notices(conn, prediction, resolution).await?;
+    events.extend(
+        crate::notifications::record(conn, &told, now)
+            .await
+            .step("recording the notifications")?,
     );
-    crate::events::queries::append(conn, &[event])
+    crate::events::queries::append(conn, &events)
         .await
         .step("appending the live events")
+}
+
+/// The `prediction_resolved` notices: to the predictor and every forecaster (the resolver
+/// excepted, by `record`), each with the outcome and their own Brier score (null when not
+/// scored). A re-resolution notifies everyone again with the new outcome and scores, marked
+/// `re_resolved`, since the scores they were told of changed.
+async fn resolution_notices(
+    conn: &mut AsyncPgConnection,
+    prediction: &LockedPrediction,
+    resolution: &Resolution<'_>,
+) -> Result<Vec<NewNotification>, PredictionError> {
+    let recipients = queries::resolution_recipients(conn, prediction.id)
+        .await
+        .step("reading whom the resolution tells")?;
+    let re_resolved = prediction.outcome.is_some();
+    Ok(recipients
+        .into_iter()
+        .map(|r| {
+            let data = serde_json::json!({
+                "outcome": resolution.outcome.as_str(),
+                "brier": r.brier,
+                "re_resolved": re_resolved,
+            });
+            NewNotification::new(
+                NotificationKind::PredictionResolved,
+                r.user_id,
+                Some(resolution.resolver_id),
+            )
+            .on_comment(prediction.article_id, prediction.comment_id)
+            .on_prediction(prediction.id)
+            .with_data(data)
+        })
+        .collect())
 }
 
 /// The moderation log row of a resolution; its reason is the note, or "resolved <outcome>".

@@ -1,0 +1,143 @@
+//! The wire types of notifications: the list entries, the read mark, the settings.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::domain::NotificationKind;
+use crate::accounts::model::PublicUser;
+
+/// Query of `GET /me/notifications`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationsQuery {
+    /// Only unread notifications (default false).
+    pub unread: Option<bool>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// The article a notification concerns (null once the article is deleted).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotifiedArticle {
+    /// Id.
+    pub id: i64,
+    /// Slug, for the link.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+}
+
+/// The comment a notification concerns.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotifiedComment {
+    /// Id.
+    pub id: i64,
+    /// The start of its text as plain text, read when the list is, and only while the comment
+    /// is visible: null once it is deleted or removed (notifications never keep text).
+    pub snippet: Option<String>,
+}
+
+/// The prediction a notification concerns.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotifiedPrediction {
+    /// Id.
+    pub id: i64,
+    /// Its claim, null once its comment is deleted or removed.
+    pub claim: Option<String>,
+}
+
+/// One notification.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Notification {
+    /// Id (ascending in creation order; `up_to_id` marks read through it).
+    pub id: i64,
+    /// What happened.
+    pub kind: NotificationKind,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When it was marked read (null: unread).
+    pub read_at: Option<DateTime<Utc>>,
+    /// Who caused it (null for the service itself, e.g. a deadline, and for a deleted actor).
+    pub actor: Option<PublicUser>,
+    /// The article it concerns, if any.
+    pub article: Option<NotifiedArticle>,
+    /// The comment it concerns, if any.
+    pub comment: Option<NotifiedComment>,
+    /// The prediction it concerns, if any.
+    pub prediction: Option<NotifiedPrediction>,
+    /// Facts of its kind: `reason` (comment_removed, ban), `expires_at` (ban; null: permanent),
+    /// `outcome` and `brier` (prediction_resolved; `brier` null for a void outcome or for the
+    /// predictor who did not forecast), `action` (report_resolved: dismiss or remove).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// `POST /me/notifications/read`: exactly one of `ids` and `up_to_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReadRequest {
+    /// These notifications (1–500 ids; ids of other readers are ignored).
+    pub ids: Option<Vec<i64>>,
+    /// Every notification up to and including this id.
+    pub up_to_id: Option<i64>,
+}
+
+/// The reader's unread count after a read mark.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnreadCount {
+    /// Notifications still unread.
+    pub unread_notifications: i64,
+}
+
+/// The channels of one kind (the email issue adds `email`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct KindSettings {
+    /// Whether this kind is notified in the app (default true).
+    pub in_app: bool,
+}
+
+/// Every kind with its channels. `PATCH` takes any subset, e.g.
+/// `{"reply": {"in_app": false}}`; an unknown kind or a non-boolean is a 422 naming it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationSettings {
+    /// Replies to your comments.
+    pub reply: KindSettings,
+    /// `@mentions` of you.
+    pub mention: KindSettings,
+    /// Resolutions of predictions you made or forecast on.
+    pub prediction_resolved: KindSettings,
+    /// Deadlines passed of your predictions (and, for moderators, of any).
+    pub deadline_passed: KindSettings,
+    /// Removals of your comments.
+    pub comment_removed: KindSettings,
+    /// Restores of your comments.
+    pub comment_restored: KindSettings,
+    /// Bans of your account.
+    pub ban: KindSettings,
+    /// Lifted bans.
+    pub unban: KindSettings,
+    /// Outcomes of your reports.
+    pub report_resolved: KindSettings,
+}
+
+impl NotificationSettings {
+    /// The settings with each kind on or off as `is_on` says.
+    pub fn from_choices(is_on: impl Fn(NotificationKind) -> bool) -> Self {
+        let of = |kind| KindSettings {
+            in_app: is_on(kind),
+        };
+        Self {
+            reply: of(NotificationKind::Reply),
+            mention: of(NotificationKind::Mention),
+            prediction_resolved: of(NotificationKind::PredictionResolved),
+            deadline_passed: of(NotificationKind::DeadlinePassed),
+            comment_removed: of(NotificationKind::CommentRemoved),
+            comment_restored: of(NotificationKind::CommentRestored),
+            ban: of(NotificationKind::Ban),
+            unban: of(NotificationKind::Unban),
+            report_resolved: of(NotificationKind::ReportResolved),
+        }
+    }
+}
