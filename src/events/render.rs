@@ -16,6 +16,7 @@ use super::wire::{self, *};
 use super::EventKind;
 use crate::comments::model::{CommentView, ViewContext};
 use crate::ids::{ArticleId, UserId};
+use crate::notifications::model::Notification;
 
 /// An event ready to send: its id, the streams it goes to and its bytes.
 #[derive(Debug, Clone)]
@@ -48,6 +49,7 @@ struct State {
     predictions: HashMap<i64, PredictionState>,
     locks: HashMap<i64, ThreadLock>,
     unread: HashMap<i64, i64>,
+    notifications: HashMap<i64, Notification>,
 }
 
 /// The ids of the events of `kinds`, taken by `id` (deduplicated).
@@ -96,12 +98,14 @@ impl State {
         let user_ids = ids_of(events, &[K::Notification, K::Unread], |e| {
             e.user_id.map(UserId::get)
         });
+        let notification_ids = ids_of(events, &[K::Notification], |e| e.notification_id);
         Ok(Self {
             comments: anonymous_views(conn, &comment_ids, now).await?,
             counts: current::comment_counts(conn, &count_ids).await?,
             predictions: current::predictions(conn, &prediction_ids).await?,
             locks: current::locks(conn, &lock_ids).await?,
             unread: current::unread_counts(conn, &user_ids).await?,
+            notifications: notification_items(conn, &notification_ids).await?,
         })
     }
 
@@ -176,10 +180,10 @@ impl State {
             }
             K::Notification => {
                 let user = event.user_id?.get();
-                let data = notification_data(
-                    event.notification_id?,
-                    self.unread.get(&user).copied().unwrap_or(0),
-                );
+                let data = NotificationData {
+                    notification: self.notifications.get(&event.notification_id?)?.clone(),
+                    unread_notifications: self.unread.get(&user).copied().unwrap_or(0),
+                };
                 Some(wire::frame(id, name, &data))
             }
             K::Unread => {
@@ -213,12 +217,16 @@ async fn anonymous_views(
         .collect())
 }
 
-/// A `notification` event's data. This is the seam where the notifications feature's list
-/// item (the JSON of one item of `GET /me/notifications`) joins the event once that feature
-/// exists: until then the event names the notification and carries the unread count.
-fn notification_data(notification_id: i64, unread: i64) -> NotificationData {
-    NotificationData {
-        notification_id,
-        unread_notifications: unread,
-    }
+/// These notifications as `GET /me/notifications` lists them now, by id (one deleted since,
+/// by retention or with its account, is left out, and so is its event).
+async fn notification_items(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> diesel::QueryResult<HashMap<i64, Notification>> {
+    let rows = crate::notifications::queries::by_ids(conn, ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(crate::notifications::service::reading::view)
+        .map(|item| (item.id, item))
+        .collect())
 }

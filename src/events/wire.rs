@@ -67,8 +67,8 @@ pub struct PinData {
 /// `notification` (on `GET /me/events`): a new notification and the reader's unread count.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NotificationData {
-    /// The new notification (`GET /me/notifications` lists it in full).
-    pub notification_id: i64,
+    /// The new notification, as one item of `GET /me/notifications` shows it now.
+    pub notification: crate::notifications::model::Notification,
     /// Unread notifications now.
     pub unread_notifications: i64,
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use hindsight::events::{queries::append, Event, EventKind};
-use hindsight::ids::{ArticleId, CommentId, UserId};
+use hindsight::ids::{ArticleId, CommentId};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
@@ -416,31 +416,43 @@ async fn tickets_open_the_readers_stream_once_before_they_expire_on_any_instance
     // The Authorization header works too.
     let mut with_header = Sse::new(app.get_as(&user.token, "/api/v1/me/events").await);
 
-    // A notification reaches every stream of its reader with the unread count.
-    let notification = insert_notification(&app, user.id).await;
-    append_events(&app, &[Event::notification(UserId(user.id), notification)]).await;
+    // A reply's notification reaches every stream of its reader with the unread count, as
+    // the reader's list shows it.
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Notified", &[]).await;
+    let replier = app.register("the_replier").await;
+    let parent = app.comment_id(&user, &slug, "A question", None).await;
+    app.comment_id(&replier, &slug, "An answer", Some(parent))
+        .await;
+    let listed = json_with_status(
+        app.get_as(&user.token, "/api/v1/me/notifications").await,
+        200,
+    )
+    .await;
+    let item = listed["items"][0].clone();
+    assert_eq!(item["kind"], "reply");
     for s in [&mut stream, &mut elsewhere, &mut with_header] {
         let event = s.next_event().await;
         assert_eq!(event.event, "notification");
         assert_eq!(
             event.data,
-            json!({"notification_id": notification, "unread_notifications": 1})
+            json!({"notification": item, "unread_notifications": 1})
         );
     }
-    append_events(&app, &[Event::unread(UserId(user.id))]).await;
-    assert_eq!(
-        stream.next_event().await.data,
-        json!({"unread_notifications": 1})
-    );
-}
-
-/// Inserts an unread notification for `user`; returns its id.
-async fn insert_notification(app: &TestApp, user: i64) -> i64 {
-    app.count(&format!(
-        "INSERT INTO notifications (user_id, kind, created_at) \
-         VALUES ({user}, 'reply', now()) RETURNING id AS count"
-    ))
-    .await
+    // Read marks tell the reader's other tabs.
+    json_with_status(
+        app.post_as(
+            &user.token,
+            "/api/v1/me/notifications/read",
+            &json!({"ids": [item["id"]]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let unread = stream.next_event().await;
+    assert_eq!(unread.event, "unread");
+    assert_eq!(unread.data, json!({"unread_notifications": 0}));
 }
 
 #[tokio::test]

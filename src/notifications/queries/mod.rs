@@ -1,6 +1,7 @@
 //! Every statement of notifications: recording them in a write's transaction (`record.sql`),
-//! the reader's list (`list.sql`), read marks, settings, mutes, the mention lookup, and the
-//! background jobs' statements (`jobs.rs`).
+//! the reader's list (`items.sql` + `list.sql`) and a live stream's batch (`items.sql` by
+//! ids), read marks, settings, mutes, the mention lookup, and the background jobs' statements
+//! (`jobs.rs`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -123,11 +124,29 @@ pub async fn list(
     before: Option<i64>,
 ) -> QueryResult<Vec<NotificationRow>> {
     cached(
-        diesel::sql_query(include_str!("list.sql"))
+        diesel::sql_query(concat!(include_str!("items.sql"), include_str!("list.sql")))
             .bind::<BigInt, _>(user)
             .bind::<Bool, _>(unread_only)
             .bind::<BigInt, _>(limit + 1)
             .bind::<Nullable<BigInt>, _>(before),
+    )
+    .load(conn)
+    .await
+}
+
+/// These notifications as their list entries show them (what a live stream's `notification`
+/// event carries), in one statement for a batch of events.
+#[tracing::instrument(level = "debug", skip_all, fields(notifications = ids.len()))]
+pub async fn by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<NotificationRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    cached(
+        diesel::sql_query(concat!(include_str!("items.sql"), "WHERE n.id = ANY($1)"))
+            .bind::<Array<BigInt>, _>(ids),
     )
     .load(conn)
     .await

@@ -53,8 +53,9 @@ pub async fn list(
     Ok(Page { items, next_cursor })
 }
 
-/// The wire form of a row (None for a kind this build does not know).
-fn view(row: NotificationRow) -> Option<Notification> {
+/// The wire form of a row (None for a kind this build does not know); also what a live
+/// stream's `notification` event carries.
+pub fn view(row: NotificationRow) -> Option<Notification> {
     let kind = NotificationKind::parse(&row.kind)?;
     Some(Notification {
         id: row.id,
