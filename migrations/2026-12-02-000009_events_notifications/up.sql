@@ -18,7 +18,8 @@ CREATE INDEX events_article_idx ON events (article_id, id) WHERE article_id IS N
 CREATE INDEX events_user_idx ON events (user_id, id) WHERE user_id IS NOT NULL;
 CREATE INDEX events_created_idx ON events (created_at);
 
--- Through which id the log has been pruned: a Last-Event-ID at or below it gets `reset`.
+-- Through which id the log has been pruned: a Last-Event-ID below it missed a deleted event
+-- and gets `reset`.
 CREATE TABLE event_log_state (
     singleton      BOOLEAN PRIMARY KEY DEFAULT true CONSTRAINT event_log_state_one CHECK (singleton),
     pruned_through BIGINT  NOT NULL DEFAULT 0

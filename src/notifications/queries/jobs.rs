@@ -73,7 +73,7 @@ struct Counted {
 
 /// Deletes the events older than `keep` (by the database's clock, which stamps them) and
 /// moves `event_log_state.pruned_through` up to the highest id deleted, so a stream resuming
-/// at or below it is told to reset. Returns how many were deleted.
+/// below it (it missed a deleted event) is told to reset. Returns how many were deleted.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune_events(
     conn: &mut AsyncPgConnection,
