@@ -13,7 +13,7 @@
 //! crossed; what reaches ammonia is then both shallow and small. `bench/markdown.sh` times
 //! the pathological inputs.
 //!
-//! Mentions. `@username` in a comment's text (outside code and links) becomes
+//! Mentions. `@username` in a comment's text (outside code, links and image alt text) becomes
 //! `<a class="mention" href="/users/username">@username</a>` for users that exist (the caller
 //! looked them up: [`mentions_in`] lists the candidates). The sanitizer would drop that link
 //! (relative URL, `class`), and must: raw HTML a user writes goes through it too, so anything it

@@ -1,5 +1,5 @@
-//! `@mentions` in comment bodies, for `markdown`: which names a body mentions outside code and
-//! links, and the linker that carries each mention of an existing user through the sanitizer
+//! `@mentions` in comment bodies, for `markdown`: which names a body mentions outside code,
+//! links and image alt text, and the linker that carries each mention of an existing user through the sanitizer
 //! as a placeholder made of a per-render random nonce, turned into
 //! `<a class="mention" href="/users/username">@username</a>` only after sanitizing (why: see
 //! `markdown`'s module documentation).
@@ -10,7 +10,12 @@ use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 
 use crate::notifications::domain::{self as mentions, Segment};
 
-/// Tracks whether text is inside a link or a code block, where `@name` stays text.
+/// Tracks whether text is inside a link, an image or a code block, where `@name` stays text.
+///
+/// Images count as links: the renderer turns an image into a link whose text is the alt text
+/// before the linker sees it, while [`mentions_in`] reads the raw Markdown, where the alt text
+/// sits inside `Tag::Image`. Treating both the same keeps detection (who is notified) and
+/// linking (what `body_html` shows) in agreement: a mention in alt text does neither.
 #[derive(Debug, Default)]
 struct MentionScope {
     links: usize,
@@ -21,8 +26,10 @@ impl MentionScope {
     /// Updates the scope with `event`; true when `event` is text where mentions count.
     fn admits(&mut self, event: &Event<'_>) -> bool {
         match event {
-            Event::Start(Tag::Link { .. }) => self.links += 1,
-            Event::End(TagEnd::Link) => self.links = self.links.saturating_sub(1),
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => self.links += 1,
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                self.links = self.links.saturating_sub(1);
+            }
             Event::Start(Tag::CodeBlock(_)) => self.code += 1,
             Event::End(TagEnd::CodeBlock) => self.code = self.code.saturating_sub(1),
             Event::InlineHtml(raw) | Event::Html(raw) => {
@@ -41,7 +48,8 @@ impl MentionScope {
 }
 
 /// The distinct names (lower case, at most `MAX_LINKED_MENTIONS`) a comment body mentions
-/// outside code and links: whom to look up before rendering it.
+/// outside code, links and image alt text (exactly where the renderer links them): whom to
+/// look up before rendering it.
 pub fn mentions_in(markdown: &str) -> Vec<String> {
     let mut scope = MentionScope::default();
     let mut found = Vec::new();
@@ -182,6 +190,29 @@ mod tests {
             assert!(mentions_in(markdown).is_empty(), "{markdown}");
         }
         assert_eq!(mentions_in("**@Alice** and @bob, @alice"), ["alice", "bob"]);
+    }
+
+    /// The renderer turns an image into a link before linking mentions, so its alt text never
+    /// links; detection must agree, or `@alice` would be notified of a mention she cannot see.
+    #[test]
+    fn mentions_in_image_alt_text_neither_link_nor_notify() {
+        let known = links(&["alice", "bob"]);
+        for markdown in [
+            "![@alice](https://example.com/a.png)",
+            "![see **@alice**](https://example.com/a.png \"title\")",
+            "![@alice][chart]\n\n[chart]: https://example.com/a.png",
+        ] {
+            let html = render_with_mentions(markdown, &known).expect("renders");
+            assert!(!html.contains("/users/"), "{markdown}: {html}");
+            assert!(mentions_in(markdown).is_empty(), "{markdown}");
+        }
+        let around = "@bob ![@alice](https://example.com/a.png) @alice";
+        assert_eq!(mentions_in(around), ["bob", "alice"]);
+        let html = render_with_mentions(around, &known).expect("renders");
+        assert!(
+            html.contains(r#"href="/users/bob""#) && html.contains(r#"href="/users/alice""#),
+            "after the image, mentions count again: {html}"
+        );
     }
 
     #[test]

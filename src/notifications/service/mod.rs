@@ -9,8 +9,8 @@ use diesel_async::AsyncPgConnection;
 use crate::articles::markdown::{mentions_in, MentionLinks};
 use crate::notifications::queries::{self, MentionedUser};
 
-/// The users a comment body mentions (outside code and links) who exist, in one lookup, with
-/// the links its rendering needs.
+/// The users a comment body mentions (outside code, links and image alt text) who exist, in
+/// one lookup, with the links its rendering needs.
 pub async fn mentioned_users(
     conn: &mut AsyncPgConnection,
     markdown: &str,
