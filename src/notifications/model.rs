@@ -60,7 +60,8 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     /// When it was marked read (null: unread).
     pub read_at: Option<DateTime<Utc>>,
-    /// Who caused it (null for the service itself, e.g. a deadline, and for a deleted actor).
+    /// Who caused it (null for the service itself, e.g. a deadline, and for an actor who has
+    /// deleted their account: the kept `deleted-<id>` row is not shown as a person).
     pub actor: Option<PublicUser>,
     /// The article it concerns, if any.
     pub article: Option<NotifiedArticle>,
@@ -69,8 +70,11 @@ pub struct Notification {
     /// The prediction it concerns, if any.
     pub prediction: Option<NotifiedPrediction>,
     /// Facts of its kind: `reason` (comment_removed, ban), `expires_at` (ban; null: permanent),
-    /// `outcome` and `brier` (prediction_resolved; `brier` null for a void outcome or for the
-    /// predictor who did not forecast), `action` (report_resolved: dismiss or remove).
+    /// `content_removed` (ban; true when the ban also removed the user's comments, which get no
+    /// notice each), `outcome` and `brier` (prediction_resolved; `brier` null for a void outcome
+    /// or for the predictor who did not forecast), `re_resolved` (prediction_resolved; true when
+    /// a resolved prediction was resolved again, so the outcome and score told before changed),
+    /// `action` (report_resolved: dismiss or remove); `{}` for the other kinds.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }

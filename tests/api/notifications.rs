@@ -551,6 +551,34 @@ async fn a_muted_subtree_sends_no_replies_until_unmuted() {
 }
 
 #[tokio::test]
+async fn an_actor_who_deleted_their_account_is_shown_as_nobody() {
+    let r = room().await;
+    let parent = r.comment(&r.alice, "Who will answer?", None).await["id"]
+        .as_i64()
+        .expect("id");
+    r.comment(&r.bob, "I will, then vanish.", Some(parent))
+        .await;
+    assert_eq!(
+        r.notes(&r.alice).await[0]["actor"]["username"],
+        "bob_reader"
+    );
+
+    let deleted = r
+        .send(
+            &r.bob,
+            Method::DELETE,
+            "/api/v1/me",
+            json!({"password": STRONG_PASSWORD}),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let notes = r.notes(&r.alice).await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["kind"], "reply");
+    assert_null(&notes[0], "actor");
+}
+
+#[tokio::test]
 async fn read_marks_touch_only_ones_own_and_update_the_count() {
     let r = room().await;
     let parent = r.comment(&r.alice, "Tell me when you answer.", None).await["id"]
