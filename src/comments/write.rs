@@ -261,8 +261,10 @@ async fn rerendered(conn: &mut AsyncPgConnection, body: &str) -> Result<NewText,
 }
 
 /// The mentions an edit notifies: users the new text mentions and the old one did not, but not
-/// the parent's author (told of the comment by the reply), and no more than the comment's
-/// remaining share of `MAX_NOTIFIED_MENTIONS`, so repeated edits cannot page a crowd either.
+/// the parent's author when the comment's reply notification reached them (told of the comment
+/// once; a reply never written, because they muted the subtree or switched replies off, does
+/// not swallow the mention), and no more than the comment's remaining share of
+/// `MAX_NOTIFIED_MENTIONS`, so repeated edits cannot page a crowd either.
 async fn edit_mentions(
     conn: &mut AsyncPgConnection,
     before: &CommentForWrite,
@@ -286,14 +288,24 @@ async fn edit_mentions(
             .map(|p| p.author_id),
         None => None,
     };
+    // Only when the parent's author is among the names added: the usual edit reads nothing more.
+    let adds = |u: &MentionedUser| added.contains(&u.username.to_ascii_lowercase());
+    let replied = match parent_author {
+        Some(parent) if mentioned.iter().any(|u| u.id == parent && adds(u)) => {
+            crate::notifications::queries::told_by_reply(conn, parent, before.id)
+                .await
+                .map_err(CommentError::at("reading whether the reply was notified"))?
+        }
+        _ => false,
+    };
     let told = crate::notifications::queries::mentions_of(conn, before.id)
         .await
         .map_err(CommentError::at("counting the comment's mentions"))?;
     let room = MAX_NOTIFIED_MENTIONS.saturating_sub(usize::try_from(told).unwrap_or(usize::MAX));
     Ok(mentioned
         .iter()
-        .filter(|u| added.contains(&u.username.to_ascii_lowercase()))
-        .filter(|u| Some(u.id) != parent_author && u.id != before.author_id)
+        .filter(|u| adds(u))
+        .filter(|u| !(replied && Some(u.id) == parent_author) && u.id != before.author_id)
         .take(room)
         .map(|u| {
             NewNotification::new(NotificationKind::Mention, u.id, Some(before.author_id))

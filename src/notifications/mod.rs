@@ -4,8 +4,9 @@
 //! Written in the same transaction as their cause: a feature's write builds
 //! [`NewNotification`]s and calls [`record`] inside its transaction; `record` inserts, in one
 //! statement, the rows of the recipients who want them (never the actor, never a kind switched
-//! off in `notification_settings`, never a reply under a comment the recipient muted) and
-//! returns one `notification` event per row. The caller appends those events together with its
+//! off in `notification_settings`, never a reply under a comment the recipient muted, and no
+//! mention of someone the same write tells of the same comment by a reply) and returns one
+//! `notification` event per row. The caller appends those events together with its
 //! own in its single `events::queries::append`, the last statement of the transaction. So a
 //! notification commits with its cause or not at all: none is lost, none is phantom.
 //!
@@ -89,8 +90,12 @@ impl NewNotification {
 }
 
 /// The notifications of a new comment (or a reply): a `reply` to the parent's author, and a
-/// `mention` to each user it mentions, at most [`domain::MAX_NOTIFIED_MENTIONS`], the parent's
-/// author excepted (they get the reply only). `record` drops the author's own.
+/// `mention` to each user it mentions but its author, at most
+/// [`domain::MAX_NOTIFIED_MENTIONS`]. The parent's author keeps their mention here: `record`
+/// drops it only when it writes their reply, so someone who muted the subtree or switched
+/// replies off still hears that they were @mentioned, and everyone else is told once. The
+/// parent's author takes a place within the cap either way: they are told of the comment, by
+/// the reply or by the mention. `record` drops the author's own.
 pub fn for_new_comment(
     author: UserId,
     article: ArticleId,
@@ -104,7 +109,7 @@ pub fn for_new_comment(
     });
     let mentions = mentioned
         .iter()
-        .filter(|user| Some(**user) != parent_author && **user != author)
+        .filter(|user| **user != author)
         .take(domain::MAX_NOTIFIED_MENTIONS)
         .map(|user| {
             NewNotification::new(NotificationKind::Mention, *user, Some(author))
@@ -118,7 +123,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_reply_outranks_a_mention_and_mentions_are_capped() {
+    fn the_parent_author_keeps_a_mention_for_record_to_drop_and_mentions_are_capped() {
         let many: Vec<UserId> = (10..40).map(UserId).collect();
         let mut mentioned = vec![UserId(2), UserId(1)];
         mentioned.extend(&many);
@@ -131,9 +136,13 @@ mod tests {
         );
         assert_eq!(made[0].kind, NotificationKind::Reply);
         assert_eq!(made[0].recipient, UserId(2));
+        assert!(made[1..]
+            .iter()
+            .all(|n| n.kind == NotificationKind::Mention));
         let mentions: Vec<UserId> = made[1..].iter().map(|n| n.recipient).collect();
         assert_eq!(mentions.len(), domain::MAX_NOTIFIED_MENTIONS);
-        assert!(!mentions.contains(&UserId(2)) && !mentions.contains(&UserId(1)));
+        assert_eq!(mentions[0], UserId(2), "record.sql decides between the two");
+        assert!(!mentions.contains(&UserId(1)), "never the author");
         assert!(made.iter().all(|n| n.comment_id == Some(CommentId(7))));
     }
 }

@@ -216,6 +216,18 @@ async fn mentions_link_existing_users_and_notify_them_once() {
         .await;
     assert_eq!(r.kinds(&r.alice).await, ["reply"]);
     assert_eq!(r.kinds(&r.carol).await, ["mention"]);
+    // So does an edit that adds her name to a reply she was told of.
+    let later = r.comment(&r.bob, "Fair point.", Some(id)).await["id"].clone();
+    let edited = r
+        .send(
+            &r.bob,
+            Method::PATCH,
+            &format!("/api/v1/comments/{later}"),
+            json!({"body": "Fair point, @alice."}),
+        )
+        .await;
+    assert_eq!(edited.status(), 200);
+    assert_eq!(r.kinds(&r.alice).await, ["reply", "reply"]);
 
     // An edit tells only the names it adds.
     let edited = r
@@ -495,6 +507,15 @@ async fn settings_switch_kinds_off_and_name_bad_fields() {
         .await;
     r.comment(&r.bob, "But @alice hears this.", None).await;
     assert_eq!(r.kinds(&r.alice).await, ["mention"]);
+    // With replies off, a reply that @mentions her is still a mention she hears.
+    let mentioning = r
+        .comment(&r.bob, "@alice, this one names you.", Some(parent))
+        .await["id"]
+        .clone();
+    let notes = r.notes(&r.alice).await;
+    assert_eq!(notes[0]["kind"], "mention", "{notes:?}");
+    assert_eq!(notes[0]["comment"]["id"], mentioning);
+    assert_eq!(notes.len(), 2, "{notes:?}");
 
     for (body, field) in [
         (json!({"repyl": {"in_app": false}}), "repyl"),
@@ -524,18 +545,44 @@ async fn a_muted_subtree_sends_no_replies_until_unmuted() {
         assert_eq!(muted.status(), 204);
     }
     r.comment(&r.bob, "Reply to the root.", Some(root)).await;
-    r.comment(&r.bob, "Reply deep inside.", Some(inner)).await;
-    r.comment(&r.bob, "And @alice, a mention still counts.", Some(inner))
-        .await;
+    let quiet = r.comment(&r.bob, "Reply deep inside.", Some(inner)).await;
     assert!(
         r.notes(&r.alice).await.is_empty(),
         "replies under a muted comment are silent"
     );
+    // An explicit @mention is not muted with the replies: she hears it, as a mention.
+    let mentioning = r
+        .comment(&r.bob, "And @alice, a mention still counts.", Some(inner))
+        .await["id"]
+        .clone();
+    let notes = r.notes(&r.alice).await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["kind"], "mention");
+    assert_eq!(notes[0]["comment"]["id"], mentioning);
+    // So is one an edit adds to a reply she never heard of.
+    let edited = r
+        .send(
+            &r.bob,
+            Method::PATCH,
+            &format!("/api/v1/comments/{}", quiet["id"]),
+            json!({"body": "Reply deep inside, @alice."}),
+        )
+        .await;
+    assert_eq!(edited.status(), 200);
+    let notes = r.notes(&r.alice).await;
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(notes[0]["kind"], "mention");
+    assert_eq!(notes[0]["comment"]["id"], quiet["id"]);
 
     let unmuted = r.send(&r.alice, Method::DELETE, &path, json!({})).await;
     assert_eq!(unmuted.status(), 204);
-    r.comment(&r.carol, "Now it is heard.", Some(inner)).await;
-    assert_eq!(r.kinds(&r.alice).await, ["reply"]);
+    r.comment(&r.carol, "Now it is heard, @alice.", Some(inner))
+        .await;
+    assert_eq!(
+        r.kinds(&r.alice).await,
+        ["reply", "mention", "mention"],
+        "a reply that is written stands for its mention"
+    );
 
     let missing = r
         .send(

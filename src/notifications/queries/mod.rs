@@ -26,8 +26,9 @@ struct Written {
 }
 
 /// Writes `notifications` in the caller's transaction, for the recipients who want them (see
-/// `record.sql`: not the actor, not a kind switched off, not a reply under a muted comment),
-/// in one statement, and returns one `notification` event per row written. The caller appends
+/// `record.sql`: not the actor, not a kind switched off, not a reply under a muted comment,
+/// not a mention of someone told of the same comment by a reply written with it), in one
+/// statement, and returns one `notification` event per row written. The caller appends
 /// those events with its own, in its one `events::queries::append` at the end of the
 /// transaction, so a notification and its event commit with their cause or not at all.
 #[tracing::instrument(level = "debug", skip_all, fields(notifications = notifications.len()))]
@@ -318,6 +319,25 @@ pub async fn users_named(
         .bind::<Array<Text>, _>(names),
     )
     .load(conn)
+    .await
+}
+
+/// Whether `user` was told of `comment` by a `reply` notification that was written (and is
+/// still kept): an edit that newly @mentions the parent's author stands back for that reply
+/// only then, so a reply that was never written (muted, switched off) cannot swallow it.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user.get(), comment_id = comment.get()))]
+pub async fn told_by_reply(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    comment: CommentId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        notifications::table
+            .filter(notifications::user_id.eq(user))
+            .filter(notifications::comment_id.eq(comment))
+            .filter(notifications::kind.eq(crate::notifications::NotificationKind::Reply.as_str())),
+    ))
+    .get_result(conn)
     .await
 }
 
