@@ -482,7 +482,8 @@ async fn open_streams_are_limited_per_ip_and_per_reader() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     drop((b, c));
-    // One stream per reader, from anywhere.
+    // One stream per reader on this instance, whichever way it authenticates (the limits are
+    // counted per instance).
     let other = TestApp::spawn_with(|s| s.streams.per_user = 1).await;
     let reader = other.register("one_stream_reader").await;
     let _first = Sse::new(other.get_as(&reader.token, "/api/v1/me/events").await);
@@ -1184,4 +1185,148 @@ async fn nothing_of_a_deleted_article_is_rendered_but_its_thread_deleted() {
         .expect("render");
     assert_eq!(end.len(), 1);
     assert!(end[0].ends_stream);
+}
+
+#[tokio::test]
+async fn votes_between_two_runs_of_the_vote_job_make_one_event_with_the_final_counts() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let comment = app.comment_id(&t.user, &t.slug, "Vote on me", None).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    // Hold the job's claim so that every vote lands in one window whatever the timing, then
+    // let it run: one event, as the votes of one second get.
+    let claim = |until: &'static str| {
+        format!(
+            "INSERT INTO job_runs (name, last_run_at) VALUES ('vote_events', now() {until}) \
+             ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at"
+        )
+    };
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(claim("+ interval '1 hour'")), &mut conn)
+        .await
+        .expect("hold the claim");
+    for (n, value) in [1, 1, -1, 1].into_iter().enumerate() {
+        let voter = app.register(&format!("coalesced_{n}")).await;
+        vote(&app, &voter, comment, value).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM events WHERE kind = 'votes'")
+            .await,
+        0,
+        "a vote writes no event itself"
+    );
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(claim("- interval '1 hour'")), &mut conn)
+        .await
+        .expect("release the claim");
+    let (votes, _) = stream.until("votes").await;
+    assert_eq!(
+        votes.data,
+        json!({"comment_id": comment, "upvotes": 3, "downvotes": 1, "score": 2})
+    );
+    // No second one: the next event is the next write's.
+    let next = app.comment_id(&t.user, &t.slug, "after", None).await;
+    let after = stream.next_event().await;
+    assert_eq!(
+        (after.event.as_str(), &after.data["id"]),
+        ("comment_created", &json!(next))
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM events WHERE kind = 'votes'")
+            .await,
+        1
+    );
+}
+
+/// The first item of `user`'s notification list.
+async fn newest_notification(app: &TestApp, user: &TestUser) -> Value {
+    json_with_status(
+        app.get_as(&user.token, "/api/v1/me/notifications").await,
+        200,
+    )
+    .await["items"][0]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_readers_stream_replays_a_notification_missed_while_disconnected_then_goes_live() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let replier = app.register("replay_replier").await;
+    let parent = app.comment_id(&t.user, &t.slug, "A question", None).await;
+    let mut stream = my_stream_as(&app, &t.user, None).await;
+    app.comment_id(&replier, &t.slug, "First answer", Some(parent))
+        .await;
+    let first = stream.next_event().await;
+    assert_eq!(first.event, "notification");
+    drop(stream);
+
+    app.comment_id(&replier, &t.slug, "Missed answer", Some(parent))
+        .await;
+    let missed = newest_notification(&app, &t.user).await;
+    let mut stream = my_stream_as(&app, &t.user, first.id).await;
+    let replayed = stream.next_event().await;
+    assert_eq!(replayed.event, "notification");
+    assert!(replayed.id > first.id);
+    assert_eq!(
+        replayed.data,
+        json!({"notification": missed, "unread_notifications": 2})
+    );
+    app.comment_id(&replier, &t.slug, "Live answer", Some(parent))
+        .await;
+    let live = stream.next_event().await;
+    assert_eq!(live.event, "notification");
+    assert!(live.id > replayed.id);
+    assert_eq!(
+        live.data["notification"],
+        newest_notification(&app, &t.user).await
+    );
+    assert_eq!(live.data["unread_notifications"], 3);
+}
+
+#[tokio::test]
+async fn a_replayed_notification_of_a_reply_deleted_since_carries_none_of_its_text() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let replier = app.register("regretful_replier").await;
+    let parent = app.comment_id(&t.user, &t.slug, "A question", None).await;
+    let mut stream = my_stream_as(&app, &t.user, None).await;
+    app.comment_id(&replier, &t.slug, "A harmless answer", Some(parent))
+        .await;
+    let anchor = stream.next_event().await;
+    let secret = "Xylophones are overrated";
+    let reply = app
+        .comment_id(&replier, &t.slug, secret, Some(parent))
+        .await;
+    let live = stream.next_event().await;
+    assert_eq!(live.event, "notification");
+    assert!(
+        live.data.to_string().contains(secret),
+        "live, the snippet shows the reply: {}",
+        live.data
+    );
+    drop(stream);
+    act(
+        &app,
+        &replier,
+        Method::DELETE,
+        &format!("/api/v1/comments/{reply}"),
+        json!({}),
+        204,
+    )
+    .await;
+    let mut stream = my_stream_as(&app, &t.user, anchor.id).await;
+    let replayed = stream.next_event().await;
+    assert_eq!(replayed.event, "notification");
+    assert_eq!(replayed.id, live.id);
+    assert!(
+        !replayed.data.to_string().contains("Xylophone"),
+        "the deleted reply's text was replayed: {}",
+        replayed.data
+    );
+    assert_eq!(replayed.data["notification"]["comment"]["id"], reply);
+    crate::helpers::assert_null(&replayed.data["notification"]["comment"], "snippet");
+    assert_eq!(
+        replayed.data["notification"],
+        newest_notification(&app, &t.user).await
+    );
 }
