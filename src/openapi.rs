@@ -140,6 +140,7 @@ impl Modify for ProblemTypesListed {
         crate::events::wire::ForecastsData,
         crate::events::wire::ResolutionData,
         crate::events::wire::LockData,
+        crate::events::wire::ThreadDeletedData,
         crate::events::wire::PinData,
         crate::events::wire::NotificationData,
         crate::events::wire::UnreadData,

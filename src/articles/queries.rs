@@ -198,18 +198,23 @@ pub async fn update(
         .await
 }
 
-/// Soft-deletes: the article and its thread vanish from reads; rows, votes and scores stay.
+/// Soft-deletes a live article (false when it was not live): it and its thread vanish from
+/// reads; rows, votes and scores stay.
 #[tracing::instrument(level = "debug", skip_all, fields(article_id = id.get()))]
 pub async fn soft_delete(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(articles::table.find(id))
-        .set(articles::deleted_at.eq(now))
-        .execute(conn)
-        .await
-        .map(|_| ())
+) -> QueryResult<bool> {
+    diesel::update(
+        articles::table
+            .find(id)
+            .filter(articles::deleted_at.is_null()),
+    )
+    .set(articles::deleted_at.eq(now))
+    .execute(conn)
+    .await
+    .map(|updated| updated == 1)
 }
 
 /// The public fields of a user (the author of an article just written).

@@ -2,7 +2,7 @@
 //! the statements of `queries`, shape the result. They return `ArticleError`.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
 use crate::articles::domain::derive_slug;
@@ -11,6 +11,7 @@ use crate::articles::model::*;
 use crate::articles::queries::{self, LiveArticle};
 use crate::db::DbPool;
 use crate::error::violated_constraint;
+use crate::events::{Event, EventKind};
 use crate::ids::{ArticleId, UserId};
 use crate::pagination::{self, Cursor, Page};
 
@@ -124,14 +125,27 @@ pub async fn update(
 }
 
 /// Soft-deletes a live article: it and its thread vanish from every read, but comments,
-/// votes and scores stay, so karma and track records do not change.
+/// votes and scores stay, so karma and track records do not change. Its open live streams
+/// are told (`thread_deleted`, appended in the same transaction) and end: without it they
+/// would stay open on a thread that answers 404 everywhere else.
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn delete(pool: &DbPool, slug: &str, now: DateTime<Utc>) -> Result<(), ArticleError> {
     let mut conn = pool.get().await?;
-    let article = find_live_id(&mut conn, slug).await?;
-    queries::soft_delete(&mut conn, article.id, now)
-        .await
-        .map_err(ArticleError::at("deleting the article"))
+    conn.transaction(async |conn| {
+        let article = find_live_id(conn, slug).await?;
+        // Only a live article is deleted, so a concurrent delete is a 404, not a second event.
+        if !queries::soft_delete(conn, article.id, now)
+            .await
+            .map_err(ArticleError::at("deleting the article"))?
+        {
+            return Err(ArticleError::NotFound(slug.to_owned()));
+        }
+        let event = Event::thread(EventKind::ThreadDeleted, article.id);
+        crate::events::queries::append(conn, &[event])
+            .await
+            .map_err(ArticleError::at("appending the live event"))
+    })
+    .await
 }
 
 /// The live article with this slug, or the 404 naming it.

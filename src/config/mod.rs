@@ -22,6 +22,10 @@ mod tests;
 /// The database used when neither `DATABASE_URL` nor the file names one.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/hindsight";
 
+/// The shortest `event_retention_hours`: the live log is kept at least a day, so that a client
+/// offline overnight is replayed what it missed instead of being told to reload.
+pub const MIN_EVENT_RETENTION: Duration = Duration::from_secs(24 * 3_600);
+
 /// A value that must never reach a log line or a Debug dump (JWT secrets, passwords).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -336,10 +340,12 @@ impl Settings {
                 "notification_retention_days",
                 self.notification_retention.is_zero(),
             ),
-            ("event_retention_hours", self.event_retention.is_zero()),
         ];
         if let Some((key, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(sources.error(key, "must be at least 1"));
+        }
+        if self.event_retention < MIN_EVENT_RETENTION {
+            return Err(sources.error("event_retention_hours", "must be at least 24"));
         }
         if self
             .jwt_secret

@@ -254,3 +254,15 @@ fn the_readme_example_file_loads() {
     assert_eq!(s.rate_limits.votes, "60/min".parse().expect("rule"));
     assert_eq!(s.cors_origins, ["https://news.example"]);
 }
+
+#[test]
+fn the_event_log_is_kept_at_least_a_day() {
+    let err = Settings::from_sources(None, &env(&[("HINDSIGHT_EVENT_RETENTION_HOURS", "23")]))
+        .expect_err("under a day");
+    assert_eq!(err.setting, "HINDSIGHT_EVENT_RETENTION_HOURS");
+    assert!(err.to_string().contains("at least 24"), "{err}");
+    let err = from_file("event_retention_hours = 0\n", &[]).expect_err("zero");
+    assert_eq!(err.setting, "event_retention_hours");
+    let s = from_file("event_retention_hours = 24\n", &[]).expect("a day is enough");
+    assert_eq!(s.event_retention, Duration::from_secs(24 * 3_600));
+}

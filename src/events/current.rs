@@ -1,6 +1,8 @@
 //! The current state rendering reads, one statement per kind of thing for a whole batch of
 //! events: comment counters and pins, predictions' crowds and resolutions, threads' locks,
 //! readers' unread counts. (Whole comments are read through comments' own `rows_by_ids`.)
+//! Things of a deleted article are left out, as every other read leaves them out: an event
+//! about them is not rendered, and their streams were ended by `thread_deleted`.
 
 use std::collections::HashMap;
 
@@ -41,8 +43,9 @@ pub async fn comment_counts(
     }
     let rows: Vec<CommentCounts> = cached(
         diesel::sql_query(
-            "SELECT id, upvotes, downvotes, score, pinned_at IS NOT NULL AS pinned \
-             FROM comments WHERE id = ANY($1)",
+            "SELECT c.id, c.upvotes, c.downvotes, c.score, c.pinned_at IS NOT NULL AS pinned \
+             FROM comments c JOIN articles a ON a.id = c.article_id \
+             WHERE c.id = ANY($1) AND a.deleted_at IS NULL",
         )
         .bind::<Array<BigInt>, _>(ids),
     )
@@ -84,8 +87,10 @@ pub async fn predictions(
     }
     let rows: Vec<PredictionState> = cached(
         diesel::sql_query(
-            "SELECT id, comment_id, forecaster_count, community_probability, outcome, resolved_at \
-             FROM predictions WHERE id = ANY($1)",
+            "SELECT p.id, p.comment_id, p.forecaster_count, p.community_probability, \
+                    p.outcome, p.resolved_at \
+             FROM predictions p JOIN articles a ON a.id = p.article_id \
+             WHERE p.id = ANY($1) AND a.deleted_at IS NULL",
         )
         .bind::<Array<BigInt>, _>(ids),
     )
@@ -117,8 +122,11 @@ pub async fn locks(
         return Ok(HashMap::new());
     }
     let rows: Vec<ThreadLock> = cached(
-        diesel::sql_query("SELECT id, locked, lock_reason FROM articles WHERE id = ANY($1)")
-            .bind::<Array<BigInt>, _>(ids),
+        diesel::sql_query(
+            "SELECT id, locked, lock_reason FROM articles \
+             WHERE id = ANY($1) AND deleted_at IS NULL",
+        )
+        .bind::<Array<BigInt>, _>(ids),
     )
     .load(conn)
     .await?;

@@ -64,6 +64,23 @@ impl StreamLimits {
         })
     }
 
+    /// Counts `guard`'s stream against `user`'s limit too, or says the limit is reached (the
+    /// guard keeps only what it had). Separate from [`Self::acquire`] because a ticket names
+    /// its user only once redeemed, and the per-IP limit is checked before that.
+    fn add_user(&self, guard: &mut StreamGuard, user: UserId) -> Result<(), LimitReached> {
+        let key = Key::User(user);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(key.clone()).or_insert(0);
+        if self.per_user > 0 && *count >= self.per_user {
+            return Err(LimitReached {
+                limit: self.per_user,
+            });
+        }
+        *count += 1;
+        guard.keys.push(key);
+        Ok(())
+    }
+
     fn release(&self, keys: &[Key]) {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         for key in keys {
@@ -81,6 +98,14 @@ impl StreamLimits {
 pub struct StreamGuard {
     limits: Arc<StreamLimits>,
     keys: Vec<Key>,
+}
+
+impl StreamGuard {
+    /// Also counts this stream as one of `user`'s (their own stream, once they are known).
+    pub fn add_user(&mut self, user: UserId) -> Result<(), LimitReached> {
+        let limits = self.limits.clone();
+        limits.add_user(self, user)
+    }
 }
 
 impl Drop for StreamGuard {
@@ -111,6 +136,21 @@ mod tests {
         drop(b);
         assert!(limits.acquire("2.2.2.2".into(), Some(UserId(7))).is_ok());
         drop(a);
+        // The per-user slot can be added once the user is known; refused, the IP slot stays
+        // held by its guard until that is dropped.
+        let held = limits
+            .acquire("2.2.2.2".into(), Some(UserId(7)))
+            .expect("one stream of 7");
+        let mut later = limits.acquire("4.4.4.4".into(), None).expect("ip slot");
+        assert_eq!(later.add_user(UserId(7)), Err(LimitReached { limit: 1 }));
+        drop(held);
+        assert_eq!(later.add_user(UserId(7)), Ok(()));
+        assert_eq!(
+            limits.acquire("5.5.5.5".into(), Some(UserId(7))).err(),
+            Some(LimitReached { limit: 1 })
+        );
+        drop(later);
+        assert!(limits.acquire("5.5.5.5".into(), Some(UserId(7))).is_ok());
         let unlimited = StreamLimits::new(0, 0);
         let guards: Vec<_> = (0..50)
             .map(|_| unlimited.acquire("3.3.3.3".into(), Some(UserId(1))))

@@ -87,6 +87,8 @@ pub enum EventKind {
     ThreadLocked,
     /// The thread was unlocked.
     ThreadUnlocked,
+    /// The article was deleted: its streams end after this event.
+    ThreadDeleted,
     /// A comment was pinned.
     CommentPinned,
     /// A comment was unpinned.
@@ -99,7 +101,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, for tests that check the stored names and the documented ones agree.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         Self::CommentCreated,
         Self::CommentEdited,
         Self::CommentDeleted,
@@ -110,6 +112,7 @@ impl EventKind {
         Self::PredictionResolved,
         Self::ThreadLocked,
         Self::ThreadUnlocked,
+        Self::ThreadDeleted,
         Self::CommentPinned,
         Self::CommentUnpinned,
         Self::Notification,
@@ -129,6 +132,7 @@ impl EventKind {
             Self::PredictionResolved => "prediction_resolved",
             Self::ThreadLocked => "thread_locked",
             Self::ThreadUnlocked => "thread_unlocked",
+            Self::ThreadDeleted => "thread_deleted",
             Self::CommentPinned => "comment_pinned",
             Self::CommentUnpinned => "comment_unpinned",
             Self::Notification => "notification",
@@ -176,7 +180,7 @@ impl Event {
         }
     }
 
-    /// A thread locked or unlocked.
+    /// A thread locked, unlocked or deleted.
     pub fn thread(kind: EventKind, article_id: ArticleId) -> Self {
         Self {
             kind,

@@ -29,6 +29,8 @@ pub struct Rendered {
     pub user_id: Option<UserId>,
     /// The whole SSE frame.
     pub frame: Bytes,
+    /// Streams end after this frame (`thread_deleted`: nothing more will come).
+    pub ends_stream: bool,
 }
 
 /// Renders `events` (skipping those whose subject is gone, such as a comment of a deleted
@@ -117,6 +119,7 @@ impl State {
             article_id: event.article_id,
             user_id: event.user_id,
             frame,
+            ends_stream: kind == EventKind::ThreadDeleted,
         })
     }
 
@@ -175,6 +178,13 @@ impl State {
                 let data = LockData {
                     locked: lock.locked,
                     reason: lock.lock_reason.clone().filter(|_| lock.locked),
+                };
+                Some(wire::frame(id, name, &data))
+            }
+            // Needs no read: deletion is final (no route restores an article).
+            K::ThreadDeleted => {
+                let data = ThreadDeletedData {
+                    article_id: event.article_id?.get(),
                 };
                 Some(wire::frame(id, name, &data))
             }

@@ -79,9 +79,10 @@ fn streaming(opened: Opened, cache: &'static str) -> HttpResponse {
 
 /// Live changes of a thread (Server-Sent Events): comments posted, edited, deleted, removed
 /// and restored (each as an anonymous reader sees it now), vote counts (at most one event per
-/// comment per second), forecast summaries, resolutions, locks and pins. Each event has an
-/// `id`; reconnecting with `Last-Event-ID` replays what was missed, or sends `reset` when that
-/// is no longer possible (reload the thread). A `: hb` comment comes every 15 s.
+/// comment per second), forecast summaries, resolutions, locks and pins, and
+/// `thread_deleted`, after which the stream ends. Each event has an `id`; reconnecting with
+/// `Last-Event-ID` replays what was missed, or sends `reset` when that is no longer possible
+/// (reload the thread). A `: hb` comment comes every 15 s.
 #[utoipa::path(
     tag = "live",
     params(
@@ -111,7 +112,10 @@ pub async fn thread_events(
 /// The reader's own live events (Server-Sent Events): new notifications and the unread
 /// count. Authenticate with the Authorization header, or with a `ticket` from
 /// `POST /me/events/ticket` (what a browser's `EventSource` can do). Replay and `reset` work
-/// as on thread streams.
+/// as on thread streams. The stream ends once the access-token lifetime has passed since it
+/// opened (identity is checked only at open): open a new one with a new ticket and
+/// `Last-Event-ID`. A 429 for the per-IP limit leaves the ticket usable; one for the
+/// per-reader limit has used it.
 #[utoipa::path(
     tag = "live",
     security((), ("bearer" = [])),

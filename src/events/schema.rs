@@ -15,7 +15,7 @@ use super::EventKind;
 use crate::comments::model::CommentView;
 
 /// One event of a stream: kinds and the component their data follows; `with_id` is false
-/// for `reset`.
+/// for `reset`, whose `id` is present only when it passes over events (reason `skipped`).
 fn variant(kinds: &[&str], data: &str, with_id: bool) -> RefOr<Schema> {
     let name = ObjectBuilder::new()
         .schema_type(Type::String)
@@ -30,12 +30,18 @@ fn variant(kinds: &[&str], data: &str, with_id: bool) -> RefOr<Schema> {
         .required("event")
         .property("data", json)
         .required("data");
+    let id = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[0-9]+$"));
     if with_id {
-        let id = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some("^[0-9]+$"))
-            .description(Some("The event id, for Last-Event-ID"));
+        let id = id.description(Some("The event id, for Last-Event-ID"));
         event = event.property("id", id).required("id");
+    } else {
+        let id = id.description(Some(
+            "Only on a reset that passes over events (`skipped`): the last of them, for \
+             Last-Event-ID",
+        ));
+        event = event.property("id", id);
     }
     event.into()
 }
@@ -84,6 +90,11 @@ impl PartialSchema for ThreadStreamEvent {
                 &PinData::name(),
                 true,
             ))
+            .item(variant(
+                &names(&[K::ThreadDeleted]),
+                &ThreadDeletedData::name(),
+                true,
+            ))
             .item(variant(&["reset"], &ResetData::name(), false))
             .into()
     }
@@ -119,5 +130,46 @@ impl PartialSchema for UserStreamEvent {
 impl ToSchema for UserStreamEvent {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("UserStreamEvent")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new kind must reach the documents clients read: a stream's `oneOf` (with a data
+    /// component that exists) and README.
+    #[test]
+    fn every_kind_is_in_a_streams_schema_and_readme_and_every_data_component_exists() {
+        let doc = serde_json::to_value(crate::openapi::document()).expect("serializes");
+        let schemas = &doc["components"]["schemas"];
+        let mut named = Vec::new();
+        for stream in ["ThreadStreamEvent", "UserStreamEvent"] {
+            for variant in schemas[stream]["oneOf"].as_array().expect("a oneOf") {
+                let data = variant["properties"]["data"]["contentSchema"]["$ref"]
+                    .as_str()
+                    .expect("a data component");
+                let name = data.trim_start_matches("#/components/schemas/");
+                assert!(
+                    schemas.get(name).is_some(),
+                    "{stream} names {name}, which is not a component"
+                );
+                for kind in variant["properties"]["event"]["enum"]
+                    .as_array()
+                    .expect("event names")
+                {
+                    named.push(kind.as_str().expect("a name").to_owned());
+                }
+            }
+        }
+        let readme = include_str!("../../README.md");
+        for kind in EventKind::ALL {
+            let name = kind.as_str();
+            assert!(
+                named.iter().any(|n| n == name),
+                "{name} is in no stream schema"
+            );
+            assert!(readme.contains(&format!("`{name}`")), "README lacks {name}");
+        }
     }
 }

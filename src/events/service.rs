@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::EventError;
 use super::hub::Topic;
-use super::limits::StreamGuard;
+use super::limits::{LimitReached, StreamGuard};
 use super::stream::{replay, Opened};
 use super::{tickets, wire};
 use crate::articles::queries::find_live_id;
@@ -31,17 +31,14 @@ pub struct Ticket {
     pub expires_at: DateTime<Utc>,
 }
 
-fn take_slot(
-    state: &AppState,
-    ip: String,
-    user: Option<UserId>,
-) -> Result<StreamGuard, EventError> {
-    state
-        .stream_limits
-        .acquire(ip, user)
-        .map_err(|reached| EventError::TooManyStreams {
-            limit: reached.limit,
-        })
+fn too_many(reached: LimitReached) -> EventError {
+    EventError::TooManyStreams {
+        limit: reached.limit,
+    }
+}
+
+fn take_slot(state: &AppState, ip: String) -> Result<StreamGuard, EventError> {
+    state.stream_limits.acquire(ip, None).map_err(too_many)
 }
 
 /// Registers with the hub, then reads the replay after `last_event_id` on a pooled
@@ -54,9 +51,21 @@ async fn open(
     guard: StreamGuard,
 ) -> Result<Opened, EventError> {
     let subscription = state.hub.subscribe(topic).ok_or(EventError::ShuttingDown)?;
-    let replayed = replay(conn, topic, last_event_id, state.clock.now())
+    let opened_at = state.clock.now();
+    let replayed = replay(conn, topic, last_event_id, opened_at)
         .await
         .map_err(EventError::at("reading the replay"))?;
+    // A reader's stream lives no longer than the access token that could have opened it:
+    // identity is checked once, at open, so a logout or a deleted account is noticed by the
+    // next open at the latest. Thread streams are anonymous and live on.
+    let expires_at = match topic {
+        Topic::User(_) => {
+            let ttl = chrono::Duration::from_std(state.settings.access_token_ttl)
+                .map_err(|e| EventError::internal(e.into()))?;
+            Some(opened_at + ttl)
+        }
+        Topic::Thread(_) => None,
+    };
     let mut prelude =
         actix_web::web::BytesMut::from(&wire::retry(state.settings.streams.retry)[..]);
     prelude.extend_from_slice(&replayed.frames);
@@ -64,6 +73,8 @@ async fn open(
         prelude: prelude.freeze(),
         subscription,
         skip_through: replayed.skip_through,
+        ended: replayed.ended,
+        lifetime: expires_at.map(|at| (state.clock.clone(), at)),
         guard,
     })
 }
@@ -76,7 +87,7 @@ pub async fn open_thread(
     last_event_id: Option<&str>,
     ip: String,
 ) -> Result<Opened, EventError> {
-    let guard = take_slot(state, ip, None)?;
+    let guard = take_slot(state, ip)?;
     let mut conn = state.pool.get().await?;
     let article = find_live_id(&mut conn, slug)
         .await
@@ -100,6 +111,9 @@ pub async fn open_own(
     last_event_id: Option<&str>,
     ip: String,
 ) -> Result<Opened, EventError> {
+    // The per-IP limit first, so that a 429 for it leaves a ticket unredeemed and usable;
+    // the per-user limit needs the user, so a 429 for that one has used the ticket up.
+    let mut guard = take_slot(state, ip)?;
     let mut conn = state.pool.get().await?;
     let user = match reader {
         Reader::Token(user) => user,
@@ -110,7 +124,7 @@ pub async fn open_own(
                 "the ticket is unknown, used or expired; ask for a new one",
             ))?,
     };
-    let guard = take_slot(state, ip, Some(user))?;
+    guard.add_user(user).map_err(too_many)?;
     open(state, &mut conn, Topic::User(user), last_event_id, guard).await
 }
 

@@ -15,6 +15,7 @@ use super::limits::StreamGuard;
 use super::log::{self, LoggedEvent};
 use super::render::render;
 use super::wire;
+use crate::clock::Clock;
 
 /// Most events a reconnecting stream is replayed; further behind, it gets a `reset`.
 pub const REPLAY_MAX: i64 = 1000;
@@ -27,6 +28,11 @@ pub struct Opened {
     pub subscription: Subscription,
     /// Live events up to this id were replayed already (or predate the stream) and are skipped.
     pub skip_through: i64,
+    /// The replay ended the stream (its thread was deleted): nothing follows the prelude.
+    pub ended: bool,
+    /// For a reader's stream, the clock and the instant after which it ends (checked whenever
+    /// a delivery or heartbeat arrives, so no timer per stream); `None` for thread streams.
+    pub lifetime: Option<(Clock, DateTime<Utc>)>,
     /// The stream's slot under the per-IP and per-user limits.
     pub guard: StreamGuard,
 }
@@ -37,6 +43,8 @@ pub struct Replay {
     pub frames: BytesMut,
     /// The highest id the replay covered.
     pub skip_through: i64,
+    /// The replay holds an event that ends the stream (`thread_deleted`), sent last.
+    pub ended: bool,
 }
 
 /// Why a `Last-Event-ID` cannot be replayed, as `reset`'s reason; `Ok` with the id otherwise.
@@ -46,6 +54,27 @@ fn parse_last_id(raw: &str) -> Result<i64, &'static str> {
         .ok()
         .filter(|id| *id >= 0)
         .ok_or("invalid_id")
+}
+
+/// Whether the events after `last` can be replayed, given the `horizon` read before the
+/// replay and, once the missed events were read, the `pruned_through` read after them and how
+/// many there were; `Err` with `reset`'s reason otherwise.
+fn replayable(
+    last: i64,
+    horizon: log::Horizon,
+    read: Option<(i64, i64)>,
+) -> Result<(), &'static str> {
+    if last < horizon.pruned_through {
+        return Err("pruned");
+    }
+    if last > horizon.newest {
+        return Err("unknown_id");
+    }
+    match read {
+        Some((pruned_since, _)) if last < pruned_since => Err("pruned"),
+        Some((_, missed)) if missed > REPLAY_MAX => Err("too_far_behind"),
+        _ => Ok(()),
+    }
 }
 
 /// The replay of `topic` after `last_event_id` (nothing without one), read on `conn`.
@@ -59,35 +88,45 @@ pub async fn replay(
         return Ok(Replay {
             frames: BytesMut::new(),
             skip_through: 0,
+            ended: false,
         });
     };
     let reset = |reason: &str| Replay {
         frames: BytesMut::from(&wire::reset(reason)[..]),
         skip_through: 0,
+        ended: false,
     };
     let last = match parse_last_id(raw) {
         Ok(id) => id,
         Err(reason) => return Ok(reset(reason)),
     };
     let horizon = log::horizon(conn).await?;
-    if last < horizon.pruned_through {
-        return Ok(reset("pruned"));
-    }
-    if last > horizon.newest {
-        return Ok(reset("unknown_id"));
+    if let Err(reason) = replayable(last, horizon, None) {
+        return Ok(reset(reason));
     }
     let missed = missed(conn, topic, last).await?;
-    if missed.len() as i64 > REPLAY_MAX {
-        return Ok(reset("too_far_behind"));
+    // Retention may have pruned between the horizon and the read: `missed` would then lack
+    // the oldest events without a sign. The horizon read again after it says so (a prune
+    // that commits later only deleted what `missed` already holds, and resets needlessly).
+    let pruned_since = log::horizon(conn).await?.pruned_through;
+    let missed_count = i64::try_from(missed.len()).unwrap_or(i64::MAX);
+    if let Err(reason) = replayable(last, horizon, Some((pruned_since, missed_count))) {
+        return Ok(reset(reason));
     }
     let skip_through = missed.last().map_or(last, |e| e.id);
     let mut frames = BytesMut::new();
+    let mut ended = false;
     for event in render(conn, &missed, now).await? {
         frames.extend_from_slice(&event.frame);
+        if event.ends_stream {
+            ended = true;
+            break;
+        }
     }
     Ok(Replay {
         frames,
         skip_through,
+        ended,
     })
 }
 
@@ -104,20 +143,26 @@ async fn missed(
 }
 
 /// The response body: the prelude, then every live delivery past `skip_through`, until the
-/// hub closes or the client falls `buffer` events behind (too slow: the stream ends and the
-/// client's reconnect replays from the log). The guard and the subscription are dropped with
-/// the body, whenever the connection goes.
+/// hub closes, the client falls `buffer` events behind (too slow: the stream ends and the
+/// client's reconnect replays from the log), an event ends it (`thread_deleted`: sent, then
+/// nothing more), or a reader's stream outlives its lifetime (the client opens a new one, with
+/// a new ticket). The guard and the subscription are dropped with the body, whenever the
+/// connection goes.
 pub fn body(opened: Opened) -> impl Stream<Item = Result<Bytes, Infallible>> + 'static {
     let Opened {
         prelude,
         subscription,
         skip_through,
+        ended,
+        lifetime,
         guard,
     } = opened;
     let state = Live {
         prelude: Some(prelude),
         subscription,
         skip_through,
+        ended,
+        lifetime,
         _guard: guard,
     };
     futures_util::stream::unfold(state, |mut state| async move {
@@ -131,6 +176,8 @@ struct Live {
     prelude: Option<Bytes>,
     subscription: Subscription,
     skip_through: i64,
+    ended: bool,
+    lifetime: Option<(Clock, DateTime<Utc>)>,
     _guard: StreamGuard,
 }
 
@@ -140,9 +187,21 @@ impl Live {
         if let Some(prelude) = self.prelude.take() {
             return Some(prelude);
         }
+        if self.ended {
+            return None;
+        }
         loop {
-            match self.subscription.recv().await {
-                Ok(Delivery::Event { id, frame }) if id > self.skip_through => return Some(frame),
+            let delivery = self.subscription.recv().await;
+            if self.outlived() {
+                // Ended before sending: what arrived is replayed to the client's next stream.
+                tracing::debug!("a reader's stream reached its lifetime and was ended");
+                return None;
+            }
+            match delivery {
+                Ok(Delivery::Event { id, frame, ends }) if id > self.skip_through => {
+                    self.ended = ends;
+                    return Some(frame);
+                }
                 Ok(Delivery::Event { .. }) => {}
                 Ok(Delivery::Heartbeat) => return Some(Bytes::from_static(wire::HEARTBEAT)),
                 Err(RecvError::Lagged(missed)) => {
@@ -152,6 +211,13 @@ impl Live {
                 Err(RecvError::Closed) => return None,
             }
         }
+    }
+
+    /// Whether the stream has lived as long as it may.
+    fn outlived(&self) -> bool {
+        self.lifetime
+            .as_ref()
+            .is_some_and(|(clock, until)| clock.now() >= *until)
     }
 }
 
@@ -167,6 +233,25 @@ mod tests {
         assert_eq!(parse_last_id("abc"), Err("invalid_id"));
     }
 
+    #[test]
+    fn a_prune_between_the_horizon_and_the_read_resets_instead_of_leaving_a_gap() {
+        let horizon = log::Horizon {
+            pruned_through: 10,
+            newest: 50,
+        };
+        assert_eq!(replayable(9, horizon, None), Err("pruned"));
+        assert_eq!(replayable(51, horizon, None), Err("unknown_id"));
+        assert_eq!(replayable(10, horizon, None), Ok(()));
+        assert_eq!(replayable(10, horizon, Some((10, 40))), Ok(()));
+        // Pruned through 20 while the missed events were read: 11..=20 may be missing.
+        assert_eq!(replayable(12, horizon, Some((20, 30))), Err("pruned"));
+        assert_eq!(replayable(20, horizon, Some((20, 30))), Ok(()));
+        assert_eq!(
+            replayable(10, horizon, Some((10, REPLAY_MAX + 1))),
+            Err("too_far_behind")
+        );
+    }
+
     fn opened(hub: &super::super::hub::Hub, skip_through: i64) -> Opened {
         let limits = super::super::limits::StreamLimits::new(0, 0);
         Opened {
@@ -175,6 +260,8 @@ mod tests {
                 .subscribe(Topic::Thread(crate::ids::ArticleId(1)))
                 .expect("open hub"),
             skip_through,
+            ended: false,
+            lifetime: None,
             guard: limits.acquire("ip".to_owned(), None).expect("slot"),
         }
     }
@@ -185,6 +272,7 @@ mod tests {
             article_id: Some(crate::ids::ArticleId(1)),
             user_id: None,
             frame: Bytes::from(format!("id: {id}\n\n")),
+            ends_stream: false,
         });
     }
 
@@ -224,5 +312,42 @@ mod tests {
         hub.close();
         assert!(stream.next().await.is_none());
         assert_eq!(hub.open_streams(), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn an_ending_event_is_sent_last_and_a_reader_stream_ends_at_its_lifetime() {
+        use futures_util::StreamExt;
+        let hub = super::super::hub::Hub::new(8);
+        let mut stream = std::pin::pin!(body(opened(&hub, 0)));
+        assert!(stream.next().await.is_some(), "the prelude");
+        hub.publish(&super::super::render::Rendered {
+            id: 1,
+            article_id: Some(crate::ids::ArticleId(1)),
+            user_id: None,
+            frame: Bytes::from_static(b"id: 1\n\n"),
+            ends_stream: true,
+        });
+        publish(&hub, 2);
+        let last = stream
+            .next()
+            .await
+            .expect("the ending event")
+            .expect("chunk");
+        assert_eq!(last, Bytes::from_static(b"id: 1\n\n"));
+        assert!(stream.next().await.is_none(), "nothing after it");
+
+        let clock = Clock::manual(Utc::now());
+        let mut reader = opened(&hub, 0);
+        reader.lifetime = Some((clock.clone(), clock.now() + chrono::Duration::seconds(60)));
+        let mut reader = std::pin::pin!(body(reader));
+        assert!(reader.next().await.is_some(), "the prelude");
+        hub.heartbeat();
+        assert!(reader.next().await.is_some(), "alive within its lifetime");
+        clock.advance(chrono::Duration::seconds(60));
+        hub.heartbeat();
+        assert!(
+            reader.next().await.is_none(),
+            "ended at the first heartbeat after it"
+        );
     }
 }

@@ -80,12 +80,23 @@ pub struct UnreadData {
     pub unread_notifications: i64,
 }
 
+/// `thread_deleted`: the article was deleted; the stream ends after this event (reconnecting
+/// answers 404).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThreadDeletedData {
+    /// The deleted article.
+    pub article_id: i64,
+}
+
 /// `reset`: the stream cannot replay what the client missed; reload the thread (or the
 /// notifications) and keep reading.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResetData {
     /// `pruned` (older than the log keeps), `unknown_id` (not an id of this log),
-    /// `too_far_behind` (more missed events than a replay sends) or `invalid_id`.
+    /// `too_far_behind` (more missed events than a replay sends) or `invalid_id`, all sent
+    /// first and without an `id`; or `skipped` (events of the stream could not be shown and
+    /// were passed over), sent live with the `id` of the last one passed over, so that a
+    /// reconnect resumes after them.
     pub reason: String,
 }
 
@@ -106,6 +117,16 @@ pub fn reset(reason: &str) -> Bytes {
     };
     let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
     Bytes::from(format!("event: reset\ndata: {json}\n\n"))
+}
+
+/// A `reset` sent live for events passed over, carrying the id of the last of them: a client
+/// that reloads and later reconnects resumes after them rather than at them.
+pub fn reset_at(id: i64, reason: &str) -> Bytes {
+    let data = ResetData {
+        reason: reason.to_owned(),
+    };
+    let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_owned());
+    Bytes::from(format!("id: {id}\nevent: reset\ndata: {json}\n\n"))
 }
 
 /// The `retry:` line a stream starts with.
@@ -134,6 +155,10 @@ mod tests {
         assert_eq!(
             &reset("pruned")[..],
             b"event: reset\ndata: {\"reason\":\"pruned\"}\n\n"
+        );
+        assert_eq!(
+            &reset_at(12, "skipped")[..],
+            b"id: 12\nevent: reset\ndata: {\"reason\":\"skipped\"}\n\n"
         );
     }
 }

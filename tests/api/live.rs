@@ -482,7 +482,8 @@ async fn open_streams_are_limited_per_ip_and_per_reader() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     drop((b, c));
-    // One stream per reader, from anywhere.
+    // One stream per reader on this instance, whichever way it authenticates (the limits are
+    // counted per instance).
     let other = TestApp::spawn_with(|s| s.streams.per_user = 1).await;
     let reader = other.register("one_stream_reader").await;
     let _first = Sse::new(other.get_as(&reader.token, "/api/v1/me/events").await);
@@ -988,4 +989,344 @@ async fn retention_moves_the_horizon_that_replays_respect() {
     let mut stream = Sse::new(thread_stream(&app, &t.slug, Some(&at)).await);
     assert_eq!(stream.next_event().await.data["id"], ids[2]);
     assert_eq!(stream.next_event().await.data["id"], ids[3]);
+}
+
+/// Opens `user`'s own stream with the Authorization header, optionally after `last`.
+async fn my_stream_as(app: &TestApp, user: &TestUser, last: Option<i64>) -> Sse {
+    let mut request = app
+        .request(Method::GET, "/api/v1/me/events")
+        .bearer_auth(&user.token);
+    if let Some(last) = last {
+        request = request.header("Last-Event-ID", last.to_string());
+    }
+    Sse::new(request.send().await.expect("request"))
+}
+
+#[tokio::test]
+async fn a_429_for_the_ip_limit_leaves_the_ticket_usable_and_one_for_the_reader_limit_uses_it() {
+    let app = TestApp::spawn_with(|s| {
+        s.streams.per_ip = 1;
+        s.streams.per_user = 1;
+    })
+    .await;
+    let t = thread(&app).await;
+    let holder = Sse::new(thread_stream(&app, &t.slug, None).await);
+    let kept = ticket(&app, &t.user).await;
+    let problem = assert_problem(my_stream(&app, &kept).await, 429).await;
+    assert_eq!(problem["type"], "/problems/rate-limited");
+    drop(holder);
+    // The same ticket opens the stream once the IP's slot is back (the slot returns when the
+    // closed stream's connection is noticed, hence the retries; each 429 kept the ticket).
+    let deadline = Instant::now() + SOON;
+    let mine = loop {
+        let response = my_stream(&app, &kept).await;
+        if response.status() == 200 {
+            break Sse::new(response);
+        }
+        assert_eq!(response.status(), 429, "the ticket is still good");
+        assert!(Instant::now() < deadline, "the IP's slot never came back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Redeemed by that open, not before (its row is deleted when it is redeemed).
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM stream_tickets")
+            .await,
+        0
+    );
+    drop(mine);
+
+    // The reader limit needs the ticket's reader: that 429 has redeemed the ticket.
+    let other = TestApp::spawn_with(|s| s.streams.per_user = 1).await;
+    let reader = other.register("limited_reader").await;
+    let _open = my_stream_as(&other, &reader, None).await;
+    let spent = ticket(&other, &reader).await;
+    assert_problem(my_stream(&other, &spent).await, 429).await;
+    assert_problem(my_stream(&other, &spent).await, 401).await;
+}
+
+#[tokio::test]
+async fn a_readers_stream_ends_once_the_access_token_lifetime_has_passed_since_it_opened() {
+    let app = TestApp::spawn_with(|s| {
+        s.access_token_ttl = Duration::from_secs(60);
+        s.streams.heartbeat = Duration::from_millis(100);
+    })
+    .await;
+    let t = thread(&app).await;
+    let mut mine = my_stream_as(&app, &t.user, None).await;
+    let mut thread = Sse::new(thread_stream(&app, &t.slug, None).await);
+    // Heartbeats only while the stream may live.
+    for stream in [&mut mine, &mut thread] {
+        loop {
+            match stream.next_block(SOON).await {
+                Some(Block::Comment(_)) => break,
+                Some(Block::Retry(_)) => {}
+                other => panic!("a heartbeat was expected, got {other:?}"),
+            }
+        }
+    }
+    app.clock.advance(chrono::Duration::seconds(59));
+    assert!(matches!(
+        mine.next_block(SOON).await,
+        Some(Block::Comment(_))
+    ));
+    // Its lifetime is over: the next heartbeat ends it instead of being sent.
+    app.clock.advance(chrono::Duration::seconds(1));
+    mine.ends(SOON).await;
+    // An anonymous thread stream has no such lifetime.
+    for _ in 0..2 {
+        assert!(matches!(
+            thread.next_block(SOON).await,
+            Some(Block::Comment(_))
+        ));
+    }
+    // A new stream (a new login, here) goes on.
+    let user = app.login(&t.user).await;
+    let mut again = my_stream_as(&app, &user, None).await;
+    assert!(matches!(
+        again.next_block(SOON).await,
+        Some(Block::Retry(_))
+    ));
+    assert!(matches!(
+        again.next_block(SOON).await,
+        Some(Block::Comment(_))
+    ));
+}
+
+#[tokio::test]
+async fn deleting_an_article_sends_thread_deleted_and_ends_its_streams() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    let id = app.comment_id(&t.user, &t.slug, "before", None).await;
+    let (created, _) = stream.until("comment_created").await;
+    assert_eq!(created.data["id"], id);
+    let path = format!("/api/v1/articles/{}", t.slug);
+    act(&app, &t.admin, Method::DELETE, &path, json!({}), 204).await;
+    let (deleted, skipped) = stream.until("thread_deleted").await;
+    assert!(skipped.is_empty(), "nothing else came: {skipped:?}");
+    assert!(deleted.id > created.id);
+    assert_eq!(deleted.data, json!({"article_id": t.article.get()}));
+    stream.ends(SOON).await;
+    // Reconnecting (as EventSource does) is a 404, and a second delete appends nothing.
+    let last = created.id.expect("id").to_string();
+    assert_problem(thread_stream(&app, &t.slug, Some(&last)).await, 404).await;
+    assert_problem(
+        app.send_json(Method::DELETE, &path, Some(&t.admin.token), &json!({}))
+            .await,
+        404,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM events WHERE kind = 'thread_deleted'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn nothing_of_a_deleted_article_is_rendered_but_its_thread_deleted() {
+    use hindsight::events::log::LoggedEvent;
+    use hindsight::events::render::render;
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let deadline = (app.clock.now() + chrono::Duration::days(30)).to_rfc3339();
+    let posted = json_with_status(
+        app.post_as(
+            &t.user.token,
+            &format!("/api/v1/articles/{}/comments", t.slug),
+            &json!({"body": "A call.", "prediction": {
+                "claim": "It rains tomorrow", "probability": 0.6, "resolves_at": deadline}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let comment = posted["id"].as_i64().expect("id");
+    let prediction = posted["prediction"]["id"].as_i64().expect("prediction");
+    let event = |id: i64, kind: EventKind| LoggedEvent {
+        id,
+        kind: kind.as_str().to_owned(),
+        article_id: Some(t.article),
+        user_id: None,
+        comment_id: Some(comment),
+        prediction_id: Some(prediction),
+        notification_id: None,
+    };
+    let events: Vec<LoggedEvent> = [
+        EventKind::CommentCreated,
+        EventKind::Votes,
+        EventKind::CommentPinned,
+        EventKind::Forecasts,
+        EventKind::PredictionResolved,
+        EventKind::ThreadLocked,
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(n, kind)| event(n as i64 + 1, kind))
+    .collect();
+    let mut conn = app.db().await;
+    let now = app.clock.now();
+    let live = render(&mut conn, &events, now).await.expect("render");
+    assert_eq!(
+        live.len(),
+        events.len(),
+        "all render while the article lives"
+    );
+    let path = format!("/api/v1/articles/{}", t.slug);
+    act(&app, &t.admin, Method::DELETE, &path, json!({}), 204).await;
+    let gone = render(&mut conn, &events, now).await.expect("render");
+    assert!(
+        gone.is_empty(),
+        "rendered for a deleted article: {:?}",
+        gone.iter().map(|r| r.frame.clone()).collect::<Vec<_>>()
+    );
+    let end = render(&mut conn, &[event(9, EventKind::ThreadDeleted)], now)
+        .await
+        .expect("render");
+    assert_eq!(end.len(), 1);
+    assert!(end[0].ends_stream);
+}
+
+#[tokio::test]
+async fn votes_between_two_runs_of_the_vote_job_make_one_event_with_the_final_counts() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let comment = app.comment_id(&t.user, &t.slug, "Vote on me", None).await;
+    let mut stream = Sse::new(thread_stream(&app, &t.slug, None).await);
+    // Hold the job's claim so that every vote lands in one window whatever the timing, then
+    // let it run: one event, as the votes of one second get.
+    let claim = |until: &'static str| {
+        format!(
+            "INSERT INTO job_runs (name, last_run_at) VALUES ('vote_events', now() {until}) \
+             ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at"
+        )
+    };
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(claim("+ interval '1 hour'")), &mut conn)
+        .await
+        .expect("hold the claim");
+    for (n, value) in [1, 1, -1, 1].into_iter().enumerate() {
+        let voter = app.register(&format!("coalesced_{n}")).await;
+        vote(&app, &voter, comment, value).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM events WHERE kind = 'votes'")
+            .await,
+        0,
+        "a vote writes no event itself"
+    );
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(claim("- interval '1 hour'")), &mut conn)
+        .await
+        .expect("release the claim");
+    let (votes, _) = stream.until("votes").await;
+    assert_eq!(
+        votes.data,
+        json!({"comment_id": comment, "upvotes": 3, "downvotes": 1, "score": 2})
+    );
+    // No second one: the next event is the next write's.
+    let next = app.comment_id(&t.user, &t.slug, "after", None).await;
+    let after = stream.next_event().await;
+    assert_eq!(
+        (after.event.as_str(), &after.data["id"]),
+        ("comment_created", &json!(next))
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM events WHERE kind = 'votes'")
+            .await,
+        1
+    );
+}
+
+/// The first item of `user`'s notification list.
+async fn newest_notification(app: &TestApp, user: &TestUser) -> Value {
+    json_with_status(
+        app.get_as(&user.token, "/api/v1/me/notifications").await,
+        200,
+    )
+    .await["items"][0]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_readers_stream_replays_a_notification_missed_while_disconnected_then_goes_live() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let replier = app.register("replay_replier").await;
+    let parent = app.comment_id(&t.user, &t.slug, "A question", None).await;
+    let mut stream = my_stream_as(&app, &t.user, None).await;
+    app.comment_id(&replier, &t.slug, "First answer", Some(parent))
+        .await;
+    let first = stream.next_event().await;
+    assert_eq!(first.event, "notification");
+    drop(stream);
+
+    app.comment_id(&replier, &t.slug, "Missed answer", Some(parent))
+        .await;
+    let missed = newest_notification(&app, &t.user).await;
+    let mut stream = my_stream_as(&app, &t.user, first.id).await;
+    let replayed = stream.next_event().await;
+    assert_eq!(replayed.event, "notification");
+    assert!(replayed.id > first.id);
+    assert_eq!(
+        replayed.data,
+        json!({"notification": missed, "unread_notifications": 2})
+    );
+    app.comment_id(&replier, &t.slug, "Live answer", Some(parent))
+        .await;
+    let live = stream.next_event().await;
+    assert_eq!(live.event, "notification");
+    assert!(live.id > replayed.id);
+    assert_eq!(
+        live.data["notification"],
+        newest_notification(&app, &t.user).await
+    );
+    assert_eq!(live.data["unread_notifications"], 3);
+}
+
+#[tokio::test]
+async fn a_replayed_notification_of_a_reply_deleted_since_carries_none_of_its_text() {
+    let app = TestApp::spawn().await;
+    let t = thread(&app).await;
+    let replier = app.register("regretful_replier").await;
+    let parent = app.comment_id(&t.user, &t.slug, "A question", None).await;
+    let mut stream = my_stream_as(&app, &t.user, None).await;
+    app.comment_id(&replier, &t.slug, "A harmless answer", Some(parent))
+        .await;
+    let anchor = stream.next_event().await;
+    let secret = "Xylophones are overrated";
+    let reply = app
+        .comment_id(&replier, &t.slug, secret, Some(parent))
+        .await;
+    let live = stream.next_event().await;
+    assert_eq!(live.event, "notification");
+    assert!(
+        live.data.to_string().contains(secret),
+        "live, the snippet shows the reply: {}",
+        live.data
+    );
+    drop(stream);
+    act(
+        &app,
+        &replier,
+        Method::DELETE,
+        &format!("/api/v1/comments/{reply}"),
+        json!({}),
+        204,
+    )
+    .await;
+    let mut stream = my_stream_as(&app, &t.user, anchor.id).await;
+    let replayed = stream.next_event().await;
+    assert_eq!(replayed.event, "notification");
+    assert_eq!(replayed.id, live.id);
+    assert!(
+        !replayed.data.to_string().contains("Xylophone"),
+        "the deleted reply's text was replayed: {}",
+        replayed.data
+    );
+    assert_eq!(replayed.data["notification"]["comment"]["id"], reply);
+    crate::helpers::assert_null(&replayed.data["notification"]["comment"], "snippet");
+    assert_eq!(
+        replayed.data["notification"],
+        newest_notification(&app, &t.user).await
+    );
 }

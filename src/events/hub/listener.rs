@@ -15,12 +15,52 @@ use super::Hub;
 use crate::clock::Clock;
 use crate::events::log;
 use crate::events::render::render;
+use crate::events::wire;
 
 /// Events read per statement; a backlog is read in batches of this size.
 const BATCH: i64 = 500;
 
 /// Longest wait between two reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Consecutive failures to render the batch after one high-water mark before it is skipped.
+/// Each failure replaces the connection and backs off, so this is a few seconds of trying:
+/// long enough to ride out a lost connection, short enough that one event the renderer
+/// cannot handle does not stall every stream of the instance behind it forever.
+const MAX_RENDER_FAILURES: u32 = 5;
+
+/// The `reset` reason streams get for events the listener had to skip.
+const SKIPPED: &str = "skipped";
+
+/// Counts consecutive failures to render the batch after one high-water mark and says when
+/// to give up on it.
+#[derive(Debug, Default)]
+struct Stall {
+    after: i64,
+    failures: u32,
+}
+
+impl Stall {
+    /// Records a failure to render the batch after `high_water`; true when that batch has now
+    /// failed [`MAX_RENDER_FAILURES`] times in a row and must be skipped.
+    fn failed(&mut self, high_water: i64) -> bool {
+        if self.after != high_water {
+            self.after = high_water;
+            self.failures = 0;
+        }
+        self.failures += 1;
+        if self.failures >= MAX_RENDER_FAILURES {
+            self.failures = 0;
+            return true;
+        }
+        false
+    }
+
+    /// A batch rendered: the count starts again.
+    fn rendered(&mut self) {
+        self.failures = 0;
+    }
+}
 
 /// Where the listener reads from and how.
 #[derive(Clone)]
@@ -50,6 +90,7 @@ pub async fn start(
         hub,
         clock,
         high_water,
+        stall: Stall::default(),
     };
     Ok(vec![heartbeat, tokio::spawn(listener.run(conn))])
 }
@@ -95,6 +136,7 @@ struct Listener {
     hub: Hub,
     clock: Clock,
     high_water: i64,
+    stall: Stall,
 }
 
 impl Listener {
@@ -167,10 +209,34 @@ impl Listener {
             };
             let full = events.len() as i64 == BATCH;
             let wanted: Vec<_> = events.into_iter().filter(|e| self.hub.wants(e)).collect();
-            if !wanted.is_empty() {
-                for event in render(conn, &wanted, self.clock.now()).await? {
-                    self.hub.publish(&event);
+            let rendered = if wanted.is_empty() {
+                Ok(Vec::new())
+            } else {
+                render(conn, &wanted, self.clock.now()).await
+            };
+            match rendered {
+                Ok(rendered) => {
+                    self.stall.rendered();
+                    for event in rendered {
+                        self.hub.publish(&event);
+                    }
                 }
+                Err(error) if self.stall.failed(self.high_water) => {
+                    // Retrying the same batch forever would stall every stream here while
+                    // heartbeats make them look alive; its streams reload instead, and the
+                    // reset's id lets their reconnect resume past the batch.
+                    tracing::error!(
+                        %error,
+                        after = self.high_water,
+                        through = last,
+                        events = wanted.len(),
+                        "rendering live events kept failing; the batch is skipped and its \
+                         streams are sent a reset"
+                    );
+                    self.hub
+                        .reset(&wanted, last, &wire::reset_at(last, SKIPPED));
+                }
+                Err(error) => return Err(error),
             }
             self.high_water = last;
             if !full {
@@ -202,5 +268,34 @@ async fn wait(conn: &mut AsyncPgConnection, poll: &mut Interval, hub: &Hub) -> W
             Some(next) => item = next,
             None => return Wake::Notified(newest),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_skipped_after_repeated_failures_in_a_row_and_only_then() {
+        let mut stall = Stall::default();
+        for _ in 1..MAX_RENDER_FAILURES {
+            assert!(!stall.failed(10), "retried before the limit");
+        }
+        assert!(stall.failed(10), "skipped at the limit");
+        // After a skip, the next batch (after a new mark) gets its own attempts.
+        for _ in 1..MAX_RENDER_FAILURES {
+            assert!(!stall.failed(20));
+        }
+        // A success, or a failure of another batch, starts the count again.
+        stall.rendered();
+        assert!(!stall.failed(20));
+        for _ in 1..MAX_RENDER_FAILURES - 1 {
+            assert!(!stall.failed(20));
+        }
+        assert!(!stall.failed(30), "another batch starts at one");
+        for _ in 2..MAX_RENDER_FAILURES {
+            assert!(!stall.failed(30));
+        }
+        assert!(stall.failed(30));
     }
 }

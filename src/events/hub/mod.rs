@@ -36,6 +36,8 @@ pub enum Delivery {
         id: i64,
         /// The rendered frame, shared by every stream.
         frame: Bytes,
+        /// The stream ends after this frame (its thread was deleted).
+        ends: bool,
     },
     /// Time for a heartbeat comment.
     Heartbeat,
@@ -153,12 +155,36 @@ impl Hub {
         let delivery = Delivery::Event {
             id: event.id,
             frame: event.frame.clone(),
+            ends: event.ends_stream,
         };
         if let Some(article) = event.article_id {
             send_to(&self.inner.threads, &article, delivery.clone());
         }
         if let Some(user) = event.user_id {
             send_to(&self.inner.users, &user, delivery);
+        }
+    }
+
+    /// Sends `frame` (a `reset` carrying `id`) to the streams of every one of `events`, once
+    /// per stream: what the listener does with events it had to skip. A stream that replayed
+    /// past `id` already has them and skips it like any delivery.
+    pub fn reset(&self, events: &[LoggedEvent], id: i64, frame: &Bytes) {
+        let delivery = Delivery::Event {
+            id,
+            frame: frame.clone(),
+            ends: false,
+        };
+        let mut articles: Vec<ArticleId> = events.iter().filter_map(|e| e.article_id).collect();
+        articles.sort_unstable();
+        articles.dedup();
+        let mut users: Vec<UserId> = events.iter().filter_map(|e| e.user_id).collect();
+        users.sort_unstable();
+        users.dedup();
+        for article in &articles {
+            send_to(&self.inner.threads, article, delivery.clone());
+        }
+        for user in &users {
+            send_to(&self.inner.users, user, delivery.clone());
         }
     }
 
@@ -219,5 +245,52 @@ impl Drop for Subscription {
             Topic::Thread(id) => forget_if_unused(&self.hub.threads, &id),
             Topic::User(id) => forget_if_unused(&self.hub.users, &id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logged(id: i64, article: Option<i64>, user: Option<i64>) -> LoggedEvent {
+        LoggedEvent {
+            id,
+            kind: "votes".to_owned(),
+            article_id: article.map(ArticleId),
+            user_id: user.map(UserId),
+            comment_id: None,
+            prediction_id: None,
+            notification_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reset_reaches_each_stream_of_the_skipped_events_once() {
+        let hub = Hub::new(8);
+        let mut thread = hub.subscribe(Topic::Thread(ArticleId(1))).expect("open");
+        let mut user = hub.subscribe(Topic::User(UserId(2))).expect("open");
+        let mut other = hub.subscribe(Topic::Thread(ArticleId(3))).expect("open");
+        let events = [
+            logged(5, Some(1), None),
+            logged(6, Some(1), None),
+            logged(7, None, Some(2)),
+        ];
+        let frame = Bytes::from_static(b"id: 7\nevent: reset\n\n");
+        hub.reset(&events, 7, &frame);
+        hub.heartbeat();
+        for stream in [&mut thread, &mut user] {
+            match stream.recv().await {
+                Ok(Delivery::Event {
+                    id,
+                    frame: got,
+                    ends,
+                }) => {
+                    assert_eq!((id, &got, ends), (7, &frame, false));
+                }
+                other => panic!("a reset was expected, got {other:?}"),
+            }
+            assert!(matches!(stream.recv().await, Ok(Delivery::Heartbeat)));
+        }
+        assert!(matches!(other.recv().await, Ok(Delivery::Heartbeat)));
     }
 }
