@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod ids;
+pub mod mail;
 pub mod memory;
 pub mod metrics;
 pub mod moderation;

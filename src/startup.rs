@@ -228,6 +228,11 @@ impl Application {
             &settings,
             &state.clock,
         ));
+        background.extend(crate::mail::worker::spawn(
+            &pool,
+            &settings.mail,
+            &state.clock,
+        ));
         let server = HttpServer::new(move || {
             let origins = CorsOrigins(Rc::new(origins.as_ref().clone()));
             App::new()

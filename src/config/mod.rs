@@ -114,6 +114,8 @@ pub struct Settings {
     pub notification_retention: Duration,
     /// How long events of the live log are kept (a stream resuming from an older id resets).
     pub event_retention: Duration,
+    /// Outgoing mail: the SMTP server, the sender, links, the outbox worker.
+    pub mail: crate::mail::MailSettings,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -176,6 +178,11 @@ struct Raw {
     retention_job_secs: Option<u64>,
     notification_retention_days: Option<u64>,
     event_retention_hours: Option<u64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    mail_poll_ms: Option<u64>,
+    mail_max_attempts: Option<u32>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -285,6 +292,13 @@ impl Settings {
                 raw.event_retention_hours.map(|h| h.saturating_mul(3_600)),
                 defaults.event_retention,
             ),
+            mail: crate::mail::MailSettings {
+                smtp_url: raw.smtp_url.map(Secret::new),
+                from: raw.mail_from.unwrap_or(defaults.mail.from),
+                public_url: raw.public_url.unwrap_or(defaults.mail.public_url),
+                poll: millis(raw.mail_poll_ms, defaults.mail.poll),
+                max_attempts: raw.mail_max_attempts.unwrap_or(defaults.mail.max_attempts),
+            },
         })
     }
 
@@ -312,6 +326,7 @@ impl Settings {
             retention_job: Duration::from_secs(3_600),
             notification_retention: Duration::from_secs(90 * 86_400),
             event_retention: Duration::from_secs(48 * 3_600),
+            mail: crate::mail::MailSettings::default(),
         }
     }
 
@@ -336,6 +351,8 @@ impl Settings {
             ("stream_poll_ms", self.streams.poll.is_zero()),
             ("stream_buffer", self.streams.buffer == 0),
             ("stream_ticket_ttl_secs", self.streams.ticket_ttl.is_zero()),
+            ("mail_poll_ms", self.mail.poll.is_zero()),
+            ("mail_max_attempts", self.mail.max_attempts == 0),
             (
                 "notification_retention_days",
                 self.notification_retention.is_zero(),
@@ -353,6 +370,10 @@ impl Settings {
             .is_some_and(|s| s.expose().len() < 32)
         {
             return Err(sources.error("jwt_secret", "must be at least 32 bytes long"));
+        }
+        if let Err(message) = self.mail.check() {
+            let (key, message) = message;
+            return Err(sources.error(key, message));
         }
         if let Some(origin) = self.cors_origins.iter().find(|o| !is_plain_origin(o)) {
             return Err(sources.error(

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 27] = [
+const ENV_NAMES: [(&str, &str); 32] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -46,10 +46,15 @@ const ENV_NAMES: [(&str, &str); 27] = [
         "HINDSIGHT_NOTIFICATION_RETENTION_DAYS",
     ),
     ("event_retention_hours", "HINDSIGHT_EVENT_RETENTION_HOURS"),
+    ("smtp_url", "HINDSIGHT_SMTP_URL"),
+    ("mail_from", "HINDSIGHT_MAIL_FROM"),
+    ("public_url", "HINDSIGHT_PUBLIC_URL"),
+    ("mail_poll_ms", "HINDSIGHT_MAIL_POLL_MS"),
+    ("mail_max_attempts", "HINDSIGHT_MAIL_MAX_ATTEMPTS"),
 ];
 
-/// Keys whose values never appear in an error (a database URL may carry a password).
-const SECRET_KEYS: [&str; 2] = ["jwt_secret", "database_url"];
+/// Keys whose values never appear in an error (a database or SMTP URL may carry a password).
+const SECRET_KEYS: [&str; 3] = ["jwt_secret", "database_url", "smtp_url"];
 
 /// The name the environment provider reports in figment metadata.
 const ENVIRONMENT: &str = "environment";

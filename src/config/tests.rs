@@ -266,3 +266,48 @@ fn the_event_log_is_kept_at_least_a_day() {
     let s = from_file("event_retention_hours = 24\n", &[]).expect("a day is enough");
     assert_eq!(s.event_retention, Duration::from_secs(24 * 3_600));
 }
+
+#[test]
+fn mail_settings_come_from_the_environment_and_the_smtp_url_stays_secret() {
+    let s = Settings::from_sources(None, &env(&[])).expect("defaults");
+    assert!(
+        s.mail.smtp_url.is_none(),
+        "no SMTP by default: no mail is sent"
+    );
+    let url = "smtp://ada:Tr0ub4dor-mail@mail.example:587?tls=required";
+    let s = Settings::from_sources(
+        None,
+        &env(&[
+            ("HINDSIGHT_SMTP_URL", url),
+            ("HINDSIGHT_MAIL_FROM", "News <news@example.com>"),
+            ("HINDSIGHT_PUBLIC_URL", "https://news.example"),
+            ("HINDSIGHT_MAIL_MAX_ATTEMPTS", "3"),
+        ]),
+    )
+    .expect("valid mail settings");
+    assert_eq!(s.mail.smtp_url.as_ref().map(Secret::expose), Some(url));
+    assert_eq!(s.mail.from, "News <news@example.com>");
+    assert_eq!(s.mail.public_url, "https://news.example");
+    assert_eq!(s.mail.max_attempts, 3);
+    assert!(
+        !format!("{s:?}").contains("Tr0ub4dor-mail"),
+        "password in Debug"
+    );
+
+    let bad = "ftp://ada:Tr0ub4dor-mail@mail.example";
+    let err = Settings::from_sources(None, &env(&[("HINDSIGHT_SMTP_URL", bad)]))
+        .expect_err("not an SMTP URL");
+    assert_eq!(err.setting, "HINDSIGHT_SMTP_URL");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains("Tr0ub4dor-mail"), "secret echoed: {shown}");
+    }
+    let err = Settings::from_sources(None, &env(&[("HINDSIGHT_MAIL_FROM", "nobody")]))
+        .expect_err("not an address");
+    assert_eq!(err.setting, "HINDSIGHT_MAIL_FROM");
+    let err = Settings::from_sources(
+        None,
+        &env(&[("HINDSIGHT_PUBLIC_URL", "https://x.example/")]),
+    )
+    .expect_err("trailing slash");
+    assert_eq!(err.setting, "HINDSIGHT_PUBLIC_URL");
+}

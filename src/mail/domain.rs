@@ -1,0 +1,67 @@
+//! The pure rules of sending: what an SMTP outcome means for the row, and the backoff.
+
+use std::time::Duration;
+
+/// The first retry waits this long; each next one twice the previous.
+pub const FIRST_RETRY: Duration = Duration::from_secs(30);
+
+/// No retry waits longer than this.
+pub const MAX_RETRY: Duration = Duration::from_secs(3_600);
+
+/// How a failed attempt ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try later: the server is unreachable, timed out or answered 4xx.
+    Transient,
+    /// Never going to work: a 5xx answer, or a mail that cannot be built (bad address).
+    Permanent,
+}
+
+/// What happens to a row after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Try again after this long.
+    RetryIn(Duration),
+    /// Mark it failed.
+    GiveUp,
+}
+
+/// The wait before the attempt after `attempts` failed ones: 30 s, 1 min, 2 min, … capped at an
+/// hour.
+pub fn backoff(attempts: u32) -> Duration {
+    let doublings = attempts.saturating_sub(1).min(16);
+    FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY)
+}
+
+/// After the `attempts`-th failed attempt (counting it), of at most `max_attempts`.
+pub fn after_failure(failure: Failure, attempts: u32, max_attempts: u32) -> Next {
+    match failure {
+        Failure::Permanent => Next::GiveUp,
+        Failure::Transient if attempts >= max_attempts => Next::GiveUp,
+        Failure::Transient => Next::RetryIn(backoff(attempts)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_from_thirty_seconds_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::from_secs(30));
+        assert_eq!(backoff(2), Duration::from_secs(60));
+        assert_eq!(backoff(4), Duration::from_secs(240));
+        assert_eq!(backoff(8), MAX_RETRY);
+        assert_eq!(backoff(u32::MAX), MAX_RETRY);
+    }
+
+    #[test]
+    fn a_permanent_failure_or_the_last_attempt_gives_up() {
+        assert_eq!(after_failure(Failure::Permanent, 1, 8), Next::GiveUp);
+        assert_eq!(after_failure(Failure::Transient, 8, 8), Next::GiveUp);
+        assert_eq!(
+            after_failure(Failure::Transient, 2, 8),
+            Next::RetryIn(Duration::from_secs(60))
+        );
+    }
+}
