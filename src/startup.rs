@@ -73,6 +73,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::predictions::routes::configure)
         .configure(crate::moderation::routes::configure)
         .configure(crate::notifications::routes::configure)
+        .configure(crate::mail::routes::configure)
         .configure(crate::events::routes::configure);
 }
 

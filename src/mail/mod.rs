@@ -4,11 +4,12 @@
 //! the mail (a reset request, a verification, a notification), so the mail is stored exactly
 //! when its cause commits: never lost, never sent for a cause that rolled back, and a request
 //! never waits on SMTP. The worker (`worker.rs`, started only when `smtp_url` is set) sends due
-//! rows with retries and backoff (`domain.rs`); permanent failures stay in the table with
-//! their last error.
+//! rows with retries and backoff (`domain.rs`); permanent failures stay in the table for
+//! `GET /api/v1/admin/mail-failures` (`routes.rs`).
 
 pub mod domain;
 pub mod queries;
+pub mod routes;
 pub mod worker;
 
 use std::time::Duration;
