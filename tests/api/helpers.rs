@@ -256,6 +256,13 @@ impl TestApp {
         Self::start(self.database.clone(), settings, self.clock.clone(), false).await
     }
 
+    /// Another instance on this app's database, with settings the test adjusts.
+    pub async fn second_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = test_settings(&self.database);
+        adjust(&mut settings);
+        Self::start(self.database.clone(), settings, self.clock.clone(), false).await
+    }
+
     async fn start(
         database: String,
         settings: Settings,
