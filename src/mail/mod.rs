@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use crate::config::Secret;
 
+/// How long a sent mail stays in the outbox before the retention job deletes it.
+pub const SENT_RETENTION: Duration = Duration::from_secs(7 * 86_400);
+
 /// The mail settings (README's configuration table).
 #[derive(Debug, Clone)]
 pub struct MailSettings {

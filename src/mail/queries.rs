@@ -135,6 +135,18 @@ pub async fn mark_failed(
     .map(|_| ())
 }
 
+/// Deletes mail sent before `cutoff` (the retention job): their bodies may hold tokens, and
+/// nothing reads a sent row. Pending and failed rows stay.
+pub async fn delete_sent_before(
+    conn: &mut AsyncPgConnection,
+    cutoff: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM mail_outbox WHERE sent_at < $1")
+        .bind::<Timestamptz, _>(cutoff)
+        .execute(conn)
+        .await
+}
+
 /// A failed mail as admins see it (no bodies).
 #[derive(Debug, QueryableByName)]
 pub struct FailedRow {

@@ -1,7 +1,7 @@
 //! The background jobs of notifications, each run once per interval across every instance
 //! (`events::jobs::claim` in the job's own transaction): announcing passed deadlines, and
-//! retention (old notifications, old events, expired stream tickets). Every instance ticks;
-//! the one whose claim succeeds does the work.
+//! retention (old notifications, old events, expired stream tickets, sent mail). Every
+//! instance ticks; the one whose claim succeeds does the work.
 
 use std::future::Future;
 use std::time::Duration;
@@ -140,7 +140,8 @@ pub struct Retention {
 }
 
 /// Deletes notifications older than their retention, events older than theirs (moving the
-/// log's `pruned_through`), and expired stream tickets, in one transaction with the claim.
+/// log's `pruned_through`), expired stream tickets and mail sent more than
+/// `mail::SENT_RETENTION` ago, in one transaction with the claim.
 /// Returns false when another instance holds the claim.
 pub async fn prune(
     conn: &mut AsyncPgConnection,
@@ -160,7 +161,15 @@ pub async fn prune(
         let notifications = queries::delete_notifications_before(conn, cutoff).await?;
         let events = queries::prune_events(conn, keep.events).await?;
         let tickets = queries::delete_expired_tickets(conn, now).await?;
-        tracing::debug!(notifications, events, tickets, "retention");
+        let sent = chrono::Duration::from_std(crate::mail::SENT_RETENTION)
+            .unwrap_or(chrono::Duration::MAX);
+        let mail = crate::mail::queries::delete_sent_before(
+            conn,
+            now.checked_sub_signed(sent)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
+        .await?;
+        tracing::debug!(notifications, events, tickets, mail, "retention");
         Ok(true)
     })
     .await

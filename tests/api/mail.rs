@@ -371,3 +371,48 @@ async fn a_row_locked_by_another_sender_is_skipped_until_released() {
     eventually("the released mail", async || smtp.received().len() == 2).await;
     assert_eq!(smtp.received()[1].to, ["reader1@example.com"]);
 }
+
+#[tokio::test]
+async fn retention_deletes_mail_sent_over_a_week_ago_and_keeps_the_rest() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    let epoch = app.clock.now();
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let id = hindsight::mail::queries::enqueue(&mut conn, &plain(n), epoch)
+            .await
+            .expect("enqueue");
+        ids.push(id);
+    }
+    let day = chrono::Duration::days(1);
+    hindsight::mail::queries::mark_sent(&mut conn, ids[0], epoch)
+        .await
+        .expect("sent long ago");
+    hindsight::mail::queries::mark_sent(&mut conn, ids[1], epoch + day * 6)
+        .await
+        .expect("sent recently");
+    hindsight::mail::queries::mark_failed(&mut conn, ids[2], "550 no", epoch)
+        .await
+        .expect("failed long ago");
+    let keep = hindsight::notifications::jobs::Retention {
+        notifications: Duration::from_secs(90 * 86_400),
+        events: Duration::from_secs(48 * 3_600),
+    };
+    let ran = hindsight::notifications::jobs::prune(
+        &mut conn,
+        Duration::from_secs(3_600),
+        keep,
+        epoch + day * 8,
+    )
+    .await
+    .expect("prune");
+    assert!(ran);
+    let left = app
+        .count(&format!(
+            "SELECT count(*) FROM mail_outbox WHERE id IN ({}, {}, {})",
+            ids[1], ids[2], ids[3]
+        ))
+        .await;
+    assert_eq!(left, 3, "recently sent, failed and pending mail stay");
+    assert_eq!(app.count("SELECT count(*) FROM mail_outbox").await, 3);
+}
