@@ -1,7 +1,8 @@
 //! The mail outbox against a real SMTP listener on loopback (`smtp.rs`): delivery with
 //! multipart bodies and headers, SMTP down then up (nothing lost, nothing sent twice), 4xx
-//! retried, 5xx failed and listed for admins, two instances sending each mail once, and no
-//! sending without `smtp_url`.
+//! retried, 5xx and unbuildable mail failed and listed for admins, two instances sending each
+//! mail once, a rolled-back cause leaving no mail, retention, and no sending without
+//! `smtp_url`.
 
 use std::time::Duration;
 
@@ -415,4 +416,43 @@ async fn retention_deletes_mail_sent_over_a_week_ago_and_keeps_the_rest() {
         .await;
     assert_eq!(left, 3, "recently sent, failed and pending mail stay");
     assert_eq!(app.count("SELECT count(*) FROM mail_outbox").await, 3);
+}
+
+#[tokio::test]
+async fn mail_enqueued_in_a_rolled_back_transaction_never_exists() {
+    use diesel_async::AsyncConnection;
+    let smtp = SmtpServer::start().await;
+    let app = app_sending_to(&smtp).await;
+    let mut conn = app.db().await;
+    let now = app.clock.now();
+    let outcome: Result<(), diesel::result::Error> = conn
+        .transaction(async |conn| {
+            hindsight::mail::queries::enqueue(conn, &plain(1), now).await?;
+            // The cause fails after its mail was written: both go.
+            Err(diesel::result::Error::RollbackTransaction)
+        })
+        .await;
+    assert!(outcome.is_err());
+    a_few_ticks().await;
+    assert_eq!(app.count("SELECT count(*) FROM mail_outbox").await, 0);
+    assert!(smtp.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_built_fails_without_retries() {
+    let smtp = SmtpServer::start().await;
+    let app = app_sending_to(&smtp).await;
+    let mut mail = plain(1);
+    mail.recipient = "not an address".to_owned();
+    enqueue(&app, &mail).await;
+    eventually("the failure", async || {
+        app.count(
+            "SELECT count(*) FROM mail_outbox WHERE failed_at IS NOT NULL AND attempts = 1 \
+             AND last_error LIKE 'invalid recipient%'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    assert!(smtp.received().is_empty());
 }
