@@ -45,6 +45,11 @@ enum Command {
         /// reader, moderator or admin.
         role: Role,
     },
+    /// Print a one-time password-reset link for a user (valid for an hour; works without SMTP).
+    ResetPassword {
+        /// The username (any case).
+        username: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +93,7 @@ async fn run() -> ExitCode {
             import_article(&settings, &file, author.as_deref()).await
         }
         Command::SeedDemo => seed_demo(&settings).await,
+        Command::ResetPassword { username } => reset_password(&settings, &username).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,6 +135,22 @@ async fn set_role(settings: &Settings, username: &str, role: Role) -> anyhow::Re
     .await
     .map_err(|e| anyhow::anyhow!("{}", hindsight::error::ApiError::from(e).detail()))?;
     println!("{} is now {role}", user.username);
+    Ok(())
+}
+
+async fn reset_password(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let mut conn = db::connect_existing(&settings.database_url).await?;
+    let now = Clock::system().now();
+    let link = hindsight::accounts::service::reset::link_for_username(
+        &mut conn,
+        &settings.mail.public_url,
+        username,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", hindsight::error::ApiError::from(e).detail()))?
+    .ok_or_else(|| anyhow::anyhow!("no live account is named {username}"))?;
+    println!("{link}");
     Ok(())
 }
 

@@ -280,3 +280,32 @@ impl From<&UserRow> for PublicUser {
         }
     }
 }
+
+/// `POST /auth/password-reset`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "min.ji@example.com"}))]
+pub struct PasswordResetRequest {
+    /// The account's address (any case).
+    pub email: String,
+}
+
+/// The answer to `POST /auth/password-reset`: the same whether or not the address belongs to
+/// an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetAccepted {
+    /// `false` when the service sends no mail (no SMTP configured): nothing was sent, and an
+    /// admin must run `hindsight reset-password USERNAME` and pass the link on.
+    pub mail_enabled: bool,
+    /// What happens next, for people.
+    pub detail: String,
+}
+
+/// `POST /auth/password-reset/confirm`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "q1w2…", "new_password": "harbour-lantern-quietly-9"}))]
+pub struct PasswordResetConfirm {
+    /// The token from the reset link.
+    pub token: String,
+    /// The new password (the rules of registration).
+    pub new_password: String,
+}

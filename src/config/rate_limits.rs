@@ -9,7 +9,7 @@ use super::ConfigError;
 use crate::http::rate_limit::{RateLimits, Rule};
 
 /// Rule keys of the table and the variables that override them.
-pub(super) const ENV_NAMES: [(&str, &str); 8] = [
+pub(super) const ENV_NAMES: [(&str, &str); 10] = [
     ("rate_limits.auth", "HINDSIGHT_RATE_LIMIT_AUTH"),
     (
         "rate_limits.failed_login",
@@ -30,6 +30,14 @@ pub(super) const ENV_NAMES: [(&str, &str); 8] = [
     ),
     ("rate_limits.votes", "HINDSIGHT_RATE_LIMIT_VOTES"),
     ("rate_limits.reports", "HINDSIGHT_RATE_LIMIT_REPORTS"),
+    (
+        "rate_limits.password_reset",
+        "HINDSIGHT_RATE_LIMIT_PASSWORD_RESET",
+    ),
+    (
+        "rate_limits.password_reset_address",
+        "HINDSIGHT_RATE_LIMIT_PASSWORD_RESET_ADDRESS",
+    ),
 ];
 
 /// The table as read, before the rules are parsed.
@@ -45,6 +53,8 @@ pub(super) struct RawRateLimits {
     new_account_comments: Option<String>,
     votes: Option<String>,
     reports: Option<String>,
+    password_reset: Option<String>,
+    password_reset_address: Option<String>,
 }
 
 impl RawRateLimits {
@@ -79,6 +89,16 @@ impl RawRateLimits {
             ),
             ("votes", self.votes, &mut limits.votes),
             ("reports", self.reports, &mut limits.reports),
+            (
+                "password_reset",
+                self.password_reset,
+                &mut limits.password_reset_per_ip,
+            ),
+            (
+                "password_reset_address",
+                self.password_reset_address,
+                &mut limits.password_reset_per_address,
+            ),
         ];
         for (key, value, rule) in rules {
             if let Some(value) = value {

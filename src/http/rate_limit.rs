@@ -73,6 +73,10 @@ pub struct RateLimits {
     pub votes: Rule,
     /// Reports per user.
     pub reports: Rule,
+    /// Password-reset requests and confirmations per client IP.
+    pub password_reset_per_ip: Rule,
+    /// Password-reset requests per email address (any case).
+    pub password_reset_per_address: Rule,
 }
 
 impl Default for RateLimits {
@@ -91,6 +95,8 @@ impl Default for RateLimits {
             new_account_comments: rule(2, 60),
             votes: rule(120, 60),
             reports: rule(10, 3_600),
+            password_reset_per_ip: rule(10, 3_600),
+            password_reset_per_address: rule(3, 3_600),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! from deleted accounts in `bans` (re-exported, so callers name `accounts::queries::*`).
 
 mod bans;
+pub mod resets;
 mod tokens;
 
 pub use bans::{forget_retained_ban, retain_ban, retained_ban, BanKeys, RetainedBanRow};

@@ -4,6 +4,7 @@ use actix_web::{post, web, HttpResponse};
 
 use crate::accounts::model::*;
 use crate::accounts::service::auth as service;
+use crate::accounts::service::reset as service_reset;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
@@ -103,5 +104,74 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     service::logout(&state, &body.refresh_token, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ask for a password-reset link by mail. Always 202 with the same body whether or not the
+/// address belongs to an account, so accounts cannot be probed; the link works once, for an
+/// hour, and a newer link retires older ones. Without SMTP configured nothing is sent and
+/// `mail_enabled` is `false`: an admin runs `hindsight reset-password USERNAME`.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "A link is mailed if the address belongs to an account", body = PasswordResetAccepted),
+        BadRequest, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+    )
+)]
+#[post("/auth/password-reset")]
+#[tracing::instrument(skip_all)]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    body: ApiJson<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = state.client_ip(&req);
+    let body = body.into_inner()?;
+    let limits = state.limiter.limits();
+    state.limiter.reserve(&[
+        (limits.password_reset_per_ip, &format!("reset:{ip}")),
+        (
+            limits.password_reset_per_address,
+            &format!("reset-address:{}", body.email.trim().to_lowercase()),
+        ),
+    ])?;
+    let mail_enabled = service_reset::request(&state, body.email.trim()).await?;
+    let detail = if mail_enabled {
+        "if this address belongs to an account, a reset link is on its way"
+    } else {
+        "this service sends no mail; ask an admin for a reset link"
+    };
+    Ok(HttpResponse::Accepted().json(PasswordResetAccepted {
+        mail_enabled,
+        detail: detail.to_owned(),
+    }))
+}
+
+/// Set a new password with a reset token (the rules of registration). Every session and
+/// refresh token of the account ends, and a notice goes to its address. An unknown, used or
+/// expired token is one 422 naming `token` (code `invalid_token`).
+#[utoipa::path(
+    tag = "accounts",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password set; log in with it"),
+        BadRequest, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+#[tracing::instrument(skip_all)]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    body: ApiJson<PasswordResetConfirm>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = state.client_ip(&req);
+    state.limiter.take(
+        state.limiter.limits().password_reset_per_ip,
+        &format!("reset:{ip}"),
+    )?;
+    let body = body.into_inner()?;
+    service_reset::confirm(&state, &body.token, &body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,7 @@ pub mod auth;
 pub mod own_account;
 pub mod users;
 
-use auth::{login, logout, refresh, register};
+use auth::{confirm_password_reset, login, logout, refresh, register, request_password_reset};
 use own_account::{change_password, delete_me, me, update_me};
 use users::{change_role, profile};
 
@@ -15,6 +15,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(login)
         .service(refresh)
         .service(logout)
+        .service(request_password_reset)
+        .service(confirm_password_reset)
         .service(me)
         .service(update_me)
         .service(delete_me)
