@@ -13,6 +13,7 @@ mod mail;
 mod moderation;
 mod notifications;
 mod operations;
+mod password_reset;
 mod platform;
 mod prediction_views;
 mod predictions;
