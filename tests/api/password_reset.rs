@@ -1,5 +1,5 @@
 //! Password reset through HTTP against a real SMTP listener (`smtp.rs`): the flow end to end,
-//! a token used twice or after its hour, no enumeration, no mail without SMTP, the password
+//! a token used twice or after its hour, no enumeration (unknown and deleted accounts), no mail without SMTP, the password
 //! rules, the rate limit, and the command line's link.
 
 use std::time::Duration;
@@ -172,6 +172,19 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     let received = smtp.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].to, ["ada@example.com"]);
+
+    let grace = app.register("grace").await;
+    let deleted = app
+        .request(reqwest::Method::DELETE, "/api/v1/me")
+        .bearer_auth(&grace.token)
+        .json(&json!({"password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(ask_reset(&app, "grace@example.com").await, known);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.received().len(), 1, "no mail for a deleted account");
 }
 
 #[tokio::test]
