@@ -5,8 +5,8 @@ pub mod auth;
 pub mod own_account;
 pub mod users;
 
-use auth::{login, logout, refresh, register};
-use own_account::{change_password, delete_me, me, update_me};
+use auth::{login, logout, refresh, register, verify_email};
+use own_account::{change_password, delete_me, me, resend_verification, update_me};
 use users::{change_role, profile};
 
 /// Registers every account route.
@@ -15,10 +15,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(login)
         .service(refresh)
         .service(logout)
+        .service(verify_email)
         .service(me)
         .service(update_me)
         .service(delete_me)
         .service(change_password)
+        .service(resend_verification)
         .service(profile)
         .service(change_role);
 }

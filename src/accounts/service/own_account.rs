@@ -33,6 +33,7 @@ pub async fn me(
         .await
         .map_err(AccountError::at("counting unread notifications"))?;
     Ok(OwnAccount {
+        email_verified: row.email_verified_at.is_some(),
         account: Account::at(row, now),
         unread_notifications,
     })
