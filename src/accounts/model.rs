@@ -246,6 +246,10 @@ pub struct UpdateMeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub bio: Option<Option<String>>,
+    /// A new address (absent: unchanged): it starts unverified, a link is mailed to it and a
+    /// notice to the old one.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// `POST /me/password`.

@@ -178,3 +178,92 @@ async fn with_verification_required_an_unverified_account_is_read_only() {
     assert_eq!(verify(&app, &token).await.status(), 204);
     app.comment(&cyd, &slug, "First, verified.", None).await;
 }
+
+#[tokio::test]
+async fn an_email_change_mails_the_new_address_notices_the_old_and_resets_verification() {
+    let smtp = SmtpServer::start().await;
+    let app = app_sending_to(&smtp, false).await;
+    let dee = app.register("dee").await;
+    let first = token_in(&nth_mail_to(&smtp, "dee@example.com", 0).await);
+    assert_eq!(verify(&app, &first).await.status(), 204);
+    // A second link to the old address, still unused when the address changes.
+    let resent = app
+        .post_as(&dee.token, "/api/v1/me/email-verification", &json!({}))
+        .await;
+    assert_eq!(resent.status(), 204);
+    assert_eq!(smtp.received().len(), 1, "verified already: nothing sent");
+    let used = first.clone();
+    {
+        let response = app
+            .send_json(
+                reqwest::Method::PATCH,
+                "/api/v1/me",
+                Some(&dee.token),
+                &json!({"email": "DEE@example.com"}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "same address in another case");
+        assert!(email_verified(&app, &dee).await, "unchanged");
+    }
+
+    let changed = app
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&dee.token),
+            &json!({"email": "dee@new.example.com"}),
+        )
+        .await;
+    let account: Value = json_with_status(changed, 200).await;
+    assert_eq!(account["email"], "dee@new.example.com");
+    assert!(!email_verified(&app, &dee).await);
+
+    let notice = nth_mail_to(&smtp, "dee@example.com", 1).await;
+    assert!(
+        notice.contains("Subject: Your email address was changed"),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains("verify-email?token"),
+        "no link in the notice"
+    );
+    let link = nth_mail_to(&smtp, "dee@new.example.com", 0).await;
+    let new = token_in(&link);
+    assert_token_refused(verify(&app, &used).await).await;
+    assert_eq!(verify(&app, &new).await.status(), 204);
+    assert!(email_verified(&app, &dee).await);
+    assert_eq!(
+        app.count("SELECT count(*) FROM mail_outbox WHERE purpose = 'email_changed'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_link_for_an_address_the_account_no_longer_has_is_refused() {
+    let smtp = SmtpServer::start().await;
+    let app = app_sending_to(&smtp, false).await;
+    let eve = app.register("eve").await;
+    let old = token_in(&nth_mail_to(&smtp, "eve@example.com", 0).await);
+    let changed = app
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&eve.token),
+            &json!({"email": "eve@new.example.com"}),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_token_refused(verify(&app, &old).await).await;
+    assert!(!email_verified(&app, &eve).await);
+    app.register("fay").await;
+    let taken = app
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&eve.token),
+            &json!({"email": "FAY@example.com"}),
+        )
+        .await;
+    assert_eq!(taken.status(), 409);
+}

@@ -11,7 +11,7 @@ pub use tokens::{
     insert_refresh_token, lock_refresh_token, mark_used, revoke_all_for_user, revoke_family,
     RefreshTokenRow,
 };
-pub use verification::{insert_verification, mark_verified, use_verification};
+pub use verification::{insert_verification, mark_verified, set_email, use_verification};
 
 use crate::ids::UserId;
 use chrono::{DateTime, Utc};

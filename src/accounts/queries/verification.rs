@@ -57,6 +57,23 @@ pub async fn use_verification(
     .map(|row| row.map(|row| row.id))
 }
 
+/// Sets a new address, unverified.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]
+pub async fn set_email(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    email: &str,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id.get()))
+        .set((
+            users::email.eq(email),
+            users::email_verified_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Marks the account's address verified at `now` unless it already is (demo accounts, whose
 /// `.invalid` addresses can receive no link).
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id.get()))]

@@ -50,7 +50,14 @@ pub async fn update_me(
 ) -> Result<web::Json<Account>, ApiError> {
     user.ensure_not_banned()?;
     let body = body.into_inner()?;
-    let account = service::update_profile(&state.pool, user.id, body, state.clock.now()).await?;
+    let account = service::update_profile(
+        &state.pool,
+        &state.settings.mail,
+        user.id,
+        body,
+        state.clock.now(),
+    )
+    .await?;
     Ok(web::Json(account))
 }
 

@@ -53,6 +53,28 @@ pub async fn send_link(
     Ok(())
 }
 
+/// Tells the old address that the account's address changed (no token: nothing to follow).
+pub async fn notify_old_address(
+    conn: &mut AsyncPgConnection,
+    mail: &MailSettings,
+    username: &str,
+    old: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    if mail.smtp_url.is_none() {
+        return Ok(());
+    }
+    let text = format!(
+        "Hello {username},\n\nthe email address of your account was changed from {old} to a \
+         new one. If you did not do this, log in and change your password at once.\n"
+    );
+    let outgoing = OutgoingMail::new("email_changed", old, "Your email address was changed", text);
+    crate::mail::queries::enqueue(conn, &outgoing, now)
+        .await
+        .map_err(AccountError::at("enqueueing the address-change notice"))?;
+    Ok(())
+}
+
 /// Mails a new link to the account's address, unless it is verified already (then nothing
 /// happens: the caller wanted a verified address and has one). Earlier links keep working
 /// until they expire.
