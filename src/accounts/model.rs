@@ -42,6 +42,8 @@ pub struct UserRow {
     pub banned_until: Option<DateTime<Utc>>,
     /// Why the user is banned.
     pub ban_reason: Option<String>,
+    /// When the current address was verified (None: unverified).
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// A new account.
@@ -70,6 +72,13 @@ pub struct RegisterRequest {
     pub email: String,
     /// 10–128 characters, not the username or email, not a commonly used password.
     pub password: String,
+}
+
+/// `POST /auth/verify-email`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyEmailRequest {
+    /// The `token` of the link mailed to the address.
+    pub token: String,
 }
 
 /// `POST /auth/login`.
@@ -128,6 +137,8 @@ pub struct OwnAccount {
     pub account: Account,
     /// Notifications not yet marked read.
     pub unread_notifications: i64,
+    /// Whether the account's current address was confirmed through a mailed link.
+    pub email_verified: bool,
 }
 
 impl Account {
@@ -235,6 +246,10 @@ pub struct UpdateMeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub bio: Option<Option<String>>,
+    /// A new address (absent: unchanged): it starts unverified, a link is mailed to it and a
+    /// notice to the old one.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// `POST /me/password`.

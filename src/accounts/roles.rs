@@ -112,6 +112,7 @@ mod tests {
             role: Role::Admin,
             ban: None,
             created_at: Utc::now(),
+            unverified: false,
         })
     }
 

@@ -26,6 +26,9 @@ pub struct AuthUser {
     pub ban: Option<Ban>,
     /// Registration time (young accounts have stricter limits).
     pub created_at: DateTime<Utc>,
+    /// Read-only until the address is verified (`require_verified_email` is on and the
+    /// account's address is not verified).
+    pub unverified: bool,
 }
 
 /// A ban in force.
@@ -40,7 +43,24 @@ pub struct Ban {
 impl AuthUser {
     /// Refuses contributing writes (comments, edits, votes, forecasts, reports, profile
     /// changes) while a ban is in force, whatever token the user holds.
+    /// With `require_verified_email` on, an account whose address is not verified is refused
+    /// too (403 `/problems/email-unverified`).
     pub fn ensure_can_contribute(&self) -> Result<(), ApiError> {
+        self.ensure_not_banned()?;
+        if self.unverified {
+            return Err(ApiError::Forbidden {
+                kind: crate::error::ProblemKind::EmailUnverified,
+                detail: "verify your email address first: follow the link mailed to it".to_owned(),
+                code: None,
+                extra: serde_json::Map::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses while a ban is in force (and only then): for the profile changes an unverified
+    /// account may still make.
+    pub fn ensure_not_banned(&self) -> Result<(), ApiError> {
         match &self.ban {
             Some(ban) => Err(ban.problem()),
             None => Ok(()),
@@ -160,6 +180,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
                 state.clock.now(),
             ),
             created_at: row.created_at,
+            unverified: state.settings.require_verified_email && row.email_verified_at.is_none(),
         }),
         _ => Err(refused()),
     }

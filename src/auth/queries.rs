@@ -32,6 +32,8 @@ pub struct UserAuthRow {
     pub ban_reason: Option<String>,
     /// Registration time (young accounts have stricter limits).
     pub created_at: DateTime<Utc>,
+    /// When the current address was verified.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// The user an access token names, if the row exists (deleted or not: the caller decides).

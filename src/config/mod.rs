@@ -116,6 +116,9 @@ pub struct Settings {
     pub event_retention: Duration,
     /// Outgoing mail: the SMTP server, the sender, links, the outbox worker.
     pub mail: crate::mail::MailSettings,
+    /// Whether accounts without a verified address are read-only (403
+    /// `/problems/email-unverified` on writes). Needs `smtp_url`: the links go out by mail.
+    pub require_verified_email: bool,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -183,6 +186,7 @@ struct Raw {
     public_url: Option<String>,
     mail_poll_ms: Option<u64>,
     mail_max_attempts: Option<u32>,
+    require_verified_email: Option<bool>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -299,6 +303,9 @@ impl Settings {
                 poll: millis(raw.mail_poll_ms, defaults.mail.poll),
                 max_attempts: raw.mail_max_attempts.unwrap_or(defaults.mail.max_attempts),
             },
+            require_verified_email: raw
+                .require_verified_email
+                .unwrap_or(defaults.require_verified_email),
         })
     }
 
@@ -327,6 +334,7 @@ impl Settings {
             notification_retention: Duration::from_secs(90 * 86_400),
             event_retention: Duration::from_secs(48 * 3_600),
             mail: crate::mail::MailSettings::default(),
+            require_verified_email: false,
         }
     }
 
@@ -374,6 +382,13 @@ impl Settings {
         if let Err(message) = self.mail.check() {
             let (key, message) = message;
             return Err(sources.error(key, message));
+        }
+        if self.require_verified_email && self.mail.smtp_url.is_none() {
+            return Err(sources.error(
+                "require_verified_email",
+                "needs smtp_url: verification links are sent by mail, and without them every \
+                 new account would stay read-only",
+            ));
         }
         if let Some(origin) = self.cors_origins.iter().find(|o| !is_plain_origin(o)) {
             return Err(sources.error(

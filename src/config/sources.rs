@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 32] = [
+const ENV_NAMES: [(&str, &str); 33] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -51,6 +51,7 @@ const ENV_NAMES: [(&str, &str); 32] = [
     ("public_url", "HINDSIGHT_PUBLIC_URL"),
     ("mail_poll_ms", "HINDSIGHT_MAIL_POLL_MS"),
     ("mail_max_attempts", "HINDSIGHT_MAIL_MAX_ATTEMPTS"),
+    ("require_verified_email", "HINDSIGHT_REQUIRE_VERIFIED_EMAIL"),
 ];
 
 /// Keys whose values never appear in an error (a database or SMTP URL may carry a password).

@@ -311,3 +311,25 @@ fn mail_settings_come_from_the_environment_and_the_smtp_url_stays_secret() {
     .expect_err("trailing slash");
     assert_eq!(err.setting, "HINDSIGHT_PUBLIC_URL");
 }
+
+#[test]
+fn requiring_verified_email_needs_smtp() {
+    let err = Settings::from_sources(None, &env(&[("HINDSIGHT_REQUIRE_VERIFIED_EMAIL", "true")]))
+        .expect_err("no smtp_url");
+    assert_eq!(err.setting, "HINDSIGHT_REQUIRE_VERIFIED_EMAIL");
+    assert!(err.message.contains("smtp_url"), "{}", err.message);
+    let on = Settings::from_sources(
+        None,
+        &env(&[
+            ("HINDSIGHT_REQUIRE_VERIFIED_EMAIL", "true"),
+            ("HINDSIGHT_SMTP_URL", "smtp://127.0.0.1:2525"),
+        ]),
+    )
+    .expect("valid");
+    assert!(on.require_verified_email);
+    assert!(
+        !Settings::from_sources(None, &env(&[]))
+            .expect("defaults")
+            .require_verified_email
+    );
+}

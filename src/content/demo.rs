@@ -185,6 +185,9 @@ async fn ensure_user(
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
     if let Some(existing) = crate::accounts::queries::find_by_username(conn, user.username).await? {
+        // Seeded before verification existed: verified now, so the demo works with
+        // `require_verified_email` on.
+        crate::accounts::queries::mark_verified(conn, UserId(existing.id), now).await?;
         return Ok(existing.id);
     }
     let hash = passwords
@@ -212,6 +215,8 @@ async fn ensure_user(
         },
     )
     .await?;
+    // The `.invalid` addresses can receive no link: demo accounts are verified as seeded.
+    crate::accounts::queries::mark_verified(conn, UserId(row.id), now).await?;
     Ok(row.id)
 }
 

@@ -234,6 +234,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_verifications (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Int8,
+        email -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         username -> Text,
@@ -249,6 +260,7 @@ diesel::table! {
         banned_at -> Nullable<Timestamptz>,
         banned_until -> Nullable<Timestamptz>,
         ban_reason -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -298,6 +310,7 @@ diesel::joinable!(comment_votes -> comments (comment_id));
 diesel::joinable!(comment_votes -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(forecast_history -> articles (article_id));
 diesel::joinable!(forecast_history -> predictions (prediction_id));
 diesel::joinable!(forecast_history -> users (user_id));
@@ -339,6 +352,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_mutes,
     comment_votes,
     comments,
+    email_verifications,
     forecast_history,
     forecast_scores,
     forecasts,

@@ -24,6 +24,8 @@ pub enum ProblemKind {
     ThreadLocked,
     /// `/problems/banned` (403).
     Banned,
+    /// `/problems/email-unverified` (403).
+    EmailUnverified,
     /// `/problems/not-found` (404).
     NotFound,
     /// `/problems/method-not-allowed` (405).
@@ -76,7 +78,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 34] = [
         Self::MalformedBody,
         Self::Unauthenticated,
         Self::InvalidCredentials,
@@ -86,6 +88,7 @@ impl ProblemKind {
         Self::OwnComment,
         Self::ThreadLocked,
         Self::Banned,
+        Self::EmailUnverified,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
@@ -124,6 +127,7 @@ impl ProblemKind {
             Self::OwnComment => "own-comment",
             Self::ThreadLocked => "thread-locked",
             Self::Banned => "banned",
+            Self::EmailUnverified => "email-unverified",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
@@ -161,7 +165,8 @@ impl ProblemKind {
             | Self::CorsOriginNotAllowed
             | Self::OwnComment
             | Self::ThreadLocked
-            | Self::Banned => 403,
+            | Self::Banned
+            | Self::EmailUnverified => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict

@@ -116,6 +116,7 @@ mod tests {
             role,
             ban: None,
             created_at: Utc::now(),
+            unverified: false,
         }
     }
 

@@ -4,6 +4,7 @@ mod accounts;
 mod articles;
 mod config_file;
 mod content;
+mod email_verification;
 mod flow;
 mod hardening_auth;
 mod hardening_content;

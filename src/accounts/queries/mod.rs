@@ -5,12 +5,14 @@
 mod bans;
 pub mod resets;
 mod tokens;
+mod verification;
 
 pub use bans::{forget_retained_ban, retain_ban, retained_ban, BanKeys, RetainedBanRow};
 pub use tokens::{
     insert_refresh_token, lock_refresh_token, mark_used, revoke_all_for_user, revoke_family,
     RefreshTokenRow,
 };
+pub use verification::{insert_verification, mark_verified, set_email, use_verification};
 
 use crate::ids::UserId;
 use chrono::{DateTime, Utc};

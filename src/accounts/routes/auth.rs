@@ -175,3 +175,30 @@ pub async fn confirm_password_reset(
     service_reset::confirm(&state, &body.token, &body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Confirm an address with the token of a mailed link (no login needed): the account is
+/// verified if the token is unused, younger than 48 hours and for the account's current
+/// address; any other token is a 422 naming `token` (`invalid_value`).
+#[utoipa::path(
+    tag = "accounts",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 204, description = "The address is verified"),
+        BadRequest, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+    )
+)]
+#[post("/auth/verify-email")]
+#[tracing::instrument(skip_all)]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    body: ApiJson<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = state.client_ip(&req);
+    state
+        .limiter
+        .take(state.limiter.limits().auth_per_ip, &format!("auth:{ip}"))?;
+    let body = body.into_inner()?;
+    crate::accounts::service::verification::verify(&state, &body.token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -48,9 +48,16 @@ pub async fn update_me(
     user: AuthUser,
     body: ApiJson<UpdateMeRequest>,
 ) -> Result<web::Json<Account>, ApiError> {
-    user.ensure_can_contribute()?;
+    user.ensure_not_banned()?;
     let body = body.into_inner()?;
-    let account = service::update_profile(&state.pool, user.id, body, state.clock.now()).await?;
+    let account = service::update_profile(
+        &state.pool,
+        &state.settings.mail,
+        user.id,
+        body,
+        state.clock.now(),
+    )
+    .await?;
     Ok(web::Json(account))
 }
 
@@ -102,5 +109,29 @@ pub async fn delete_me(
     let body = body.into_inner()?;
     let ip = state.client_ip(&req);
     service::delete_account(&state, &ip, user.id, body).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Mail a new verification link to the own address (204; nothing is sent when it is verified
+/// already, or when the service sends no mail). Limited like the `/auth` endpoints, per account.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "A new link is on its way (or the address is verified)"),
+        Unauthorized, TooMany, Unavailable
+    )
+)]
+#[post("/me/email-verification")]
+#[tracing::instrument(skip_all, fields(user_id = user.id.get()))]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    state.limiter.take(
+        state.limiter.limits().auth_per_ip,
+        &format!("verification-mail:{}", user.id.get()),
+    )?;
+    crate::accounts::service::verification::resend(&state, user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

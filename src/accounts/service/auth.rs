@@ -92,6 +92,15 @@ pub async fn register(
             )
             .await
             .map_err(unique_violation)?;
+            super::verification::send_link(
+                conn,
+                &state.settings.mail,
+                UserId(user.id),
+                &user.username,
+                email.as_str(),
+                now,
+            )
+            .await?;
             issue_tokens(conn, state, user, None, now).await
         })
         .await?;

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod own_account;
 pub mod reset;
+pub mod verification;
 
 use crate::accounts::error::AccountError;
 use crate::accounts::model::PublicProfile;

@@ -4,16 +4,18 @@ use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use crate::accounts::domain::{email_ban_key, username_ban_key, DisplayName, NewPassword};
+use crate::accounts::domain::{email_ban_key, username_ban_key, DisplayName, Email, NewPassword};
 use crate::accounts::error::AccountError;
 use crate::accounts::model::{
     Account, ChangePasswordRequest, DeleteAccountRequest, OwnAccount, UpdateMeRequest,
 };
 use crate::accounts::queries::{self, BanKeys, ProfileChanges};
+use crate::accounts::service::verification::{notify_old_address, send_link};
 use crate::accounts::sessions::{check_password_limited, AttemptAccount};
 use crate::auth::extract::active_ban;
 use crate::config::Secret;
 use crate::db::DbPool;
+use crate::error::violated_constraint;
 use crate::error::FieldErrors;
 use crate::startup::AppState;
 use crate::text::optional_text;
@@ -33,6 +35,7 @@ pub async fn me(
         .await
         .map_err(AccountError::at("counting unread notifications"))?;
     Ok(OwnAccount {
+        email_verified: row.email_verified_at.is_some(),
         account: Account::at(row, now),
         unread_notifications,
     })
@@ -43,11 +46,12 @@ pub async fn me(
 #[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
 pub async fn update_profile(
     pool: &DbPool,
+    mail: &crate::mail::MailSettings,
     user_id: UserId,
     body: UpdateMeRequest,
     now: DateTime<Utc>,
 ) -> Result<Account, AccountError> {
-    if body.display_name.is_none() && body.bio.is_none() {
+    if body.display_name.is_none() && body.bio.is_none() && body.email.is_none() {
         return Err(AccountError::NothingToChange);
     }
     let mut errors = FieldErrors::new();
@@ -62,6 +66,10 @@ pub async fn update_profile(
     let bio = body
         .bio
         .map(|v| errors.check(optional_text(v, "bio", 1_000)));
+    let email = body
+        .email
+        .as_deref()
+        .and_then(|v| errors.check(Email::parse(v, "email")));
     errors.finish().map_err(AccountError::from_validation)?;
     let mut conn = pool.get().await?;
     if let Some(Some(name)) = &display_name {
@@ -78,9 +86,38 @@ pub async fn update_profile(
         display_name: display_name.map(|name| name.map(DisplayName::into_inner)),
         bio: bio.map(Option::flatten),
     };
-    let row = queries::update_profile(&mut conn, user_id, changes)
-        .await
-        .map_err(AccountError::at("updating the profile"))?;
+    let row = conn
+        .transaction(async |conn| {
+            if changes.display_name.is_some() || changes.bio.is_some() {
+                queries::update_profile(conn, user_id, changes)
+                    .await
+                    .map_err(AccountError::at("updating the profile"))?;
+            }
+            let account = queries::find_by_id(conn, user_id)
+                .await
+                .map_err(AccountError::at("finding the account"))?;
+            let Some(email) = email else {
+                return Ok(account);
+            };
+            let old = account.email.clone().unwrap_or_default();
+            if old.eq_ignore_ascii_case(email.as_str()) {
+                return Ok(account);
+            }
+            queries::set_email(conn, user_id, email.as_str())
+                .await
+                .map_err(|e| match violated_constraint(&e) {
+                    Some("users_email_key") => AccountError::EmailTaken,
+                    _ => AccountError::at("changing the address")(e),
+                })?;
+            send_link(conn, mail, user_id, &account.username, email.as_str(), now).await?;
+            if !old.is_empty() {
+                notify_old_address(conn, mail, &account.username, &old, now).await?;
+            }
+            queries::find_by_id(conn, user_id)
+                .await
+                .map_err(AccountError::at("finding the account"))
+        })
+        .await?;
     Ok(Account::at(row, now))
 }
 
