@@ -309,6 +309,18 @@ async fn a_ban_outlives_the_deletion_of_its_account() {
         assert_eq!(problem["type"], "/problems/banned", "{username} {email}");
         assert_eq!(problem["ban_reason"], "Spam rings");
     }
+    // Nor can a live account take the address over by changing its own.
+    let other = app.register("bystander").await;
+    let moved = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&other.token),
+            &json!({"email": "evader@example.com"}),
+        )
+        .await;
+    let problem = assert_problem(moved, 403).await;
+    assert_eq!(problem["type"], "/problems/banned");
     // Lifting the ban (on the deleted account's name) lets the address register again.
     let deleted = format!("deleted-{}", evader.id);
     let lifted = app

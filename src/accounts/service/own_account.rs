@@ -103,6 +103,17 @@ pub async fn update_profile(
             if old.eq_ignore_ascii_case(email.as_str()) {
                 return Ok(account);
             }
+            // A ban kept from a deleted account follows its address here as at registration.
+            let own_name = username_ban_key(&account.username);
+            if let Some(ban) = queries::retained_ban(conn, &own_name, &email.ban_key(), now)
+                .await
+                .map_err(AccountError::at("looking for a retained ban"))?
+            {
+                return Err(AccountError::Banned(crate::auth::extract::Ban {
+                    reason: ban.ban_reason,
+                    until: ban.banned_until,
+                }));
+            }
             queries::set_email(conn, user_id, email.as_str())
                 .await
                 .map_err(|e| match violated_constraint(&e) {
