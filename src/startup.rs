@@ -63,6 +63,7 @@ fn cores() -> usize {
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .configure(crate::notifications::routes::unsubscribe::configure)
         .service(scope("/api/v1").configure(api_v1));
 }
 
@@ -229,6 +230,7 @@ impl Application {
             &settings,
             &state.clock,
         ));
+        background.extend(crate::notifications::mail::spawn(&state));
         background.extend(crate::mail::worker::spawn(
             &pool,
             &settings.mail,

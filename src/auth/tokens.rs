@@ -256,3 +256,65 @@ mod tests {
         assert_eq!(hash.len(), 32);
     }
 }
+
+/// The `typ` claim of unsubscribe tokens: they let whoever holds a notification mail switch
+/// that mail off (RFC 8058 one-click, no login), and never authenticate a request.
+pub const UNSUBSCRIBE_TYPE: &str = "unsubscribe";
+
+/// How long an unsubscribe link works: mail is read late, and links in old mail must still
+/// stop the mail.
+pub const UNSUBSCRIBE_TTL_SECS: i64 = 365 * 86_400;
+
+/// The claims of an unsubscribe token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UnsubscribeClaims {
+    /// The user id, as a string.
+    pub sub: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Token type: always `unsubscribe`.
+    pub typ: String,
+    /// The notification kind whose mail it stops, or `all`.
+    pub kind: String,
+}
+
+impl TokenKeys {
+    /// Signs the unsubscribe token of `user_id`'s mail about `kind` (a kind's name, or `all`).
+    pub fn issue_unsubscribe(
+        &self,
+        user_id: i64,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = UnsubscribeClaims {
+            sub: user_id.to_string(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + UNSUBSCRIBE_TTL_SECS,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            typ: UNSUBSCRIBE_TYPE.to_owned(),
+            kind: kind.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// The user id and kind of a valid, unexpired unsubscribe token; None for anything else
+    /// (another type of token included).
+    pub fn verify_unsubscribe(&self, token: &str, now: DateTime<Utc>) -> Option<(i64, String)> {
+        let data =
+            jsonwebtoken::decode::<UnsubscribeClaims>(token, &self.decoding, &self.validation)
+                .ok()?;
+        let claims = data.claims;
+        let now = now.timestamp();
+        let valid =
+            claims.typ == UNSUBSCRIBE_TYPE && claims.exp > now && claims.iat <= now + LEEWAY_SECS;
+        valid.then_some(())?;
+        Some((claims.sub.parse().ok()?, claims.kind))
+    }
+}

@@ -276,7 +276,8 @@ diesel::table! {
     notification_settings (user_id, kind) {
         user_id -> Int8,
         kind -> Text,
-        in_app -> Bool,
+        in_app -> Nullable<Bool>,
+        email -> Nullable<Text>,
     }
 }
 
@@ -291,6 +292,7 @@ diesel::table! {
         prediction_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         read_at -> Nullable<Timestamptz>,
+        mail_pending -> Bool,
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod domain;
 pub mod queries;
 pub mod routes;
+pub mod templates;
 pub mod worker;
 
 use std::time::Duration;

@@ -141,7 +141,8 @@ pub struct Retention {
 
 /// Deletes notifications older than their retention, events older than theirs (moving the
 /// log's `pruned_through`), expired stream tickets and mail sent more than
-/// `mail::SENT_RETENTION` ago, in one transaction with the claim.
+/// `mail::SENT_RETENTION` ago, and clears the mail marks of notifications too old to be mailed,
+/// in one transaction with the claim.
 /// Returns false when another instance holds the claim.
 pub async fn prune(
     conn: &mut AsyncPgConnection,
@@ -169,7 +170,12 @@ pub async fn prune(
                 .unwrap_or(DateTime::<Utc>::MIN_UTC),
         )
         .await?;
-        tracing::debug!(notifications, events, tickets, mail, "retention");
+        let unmailed = crate::notifications::mail::clear_stale(
+            conn,
+            now - crate::notifications::mail::domain::STALE_AFTER,
+        )
+        .await?;
+        tracing::debug!(notifications, events, tickets, mail, unmailed, "retention");
         Ok(true)
     })
     .await

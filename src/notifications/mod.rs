@@ -19,6 +19,7 @@
 pub mod domain;
 pub mod error;
 pub mod jobs;
+pub mod mail;
 pub mod model;
 pub mod queries;
 pub mod requests;

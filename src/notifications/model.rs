@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::domain::NotificationKind;
+use super::mail::domain::EmailMode;
 use crate::accounts::model::PublicUser;
 
 /// Query of `GET /me/notifications`.
@@ -95,15 +96,24 @@ pub struct UnreadCount {
     pub unread_notifications: i64,
 }
 
-/// The channels of one kind (the email issue adds `email`).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+/// The channels of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct KindSettings {
-    /// Whether this kind is notified in the app (default true).
+    /// Whether this kind is notified in the app (default true). Mail copies the in-app
+    /// notification: with `in_app` false nothing is written, so nothing is mailed either.
     pub in_app: bool,
+    /// Whether and when it is mailed to your verified address: `off`, `immediate` (one mail
+    /// each, within seconds) or `daily` (one digest a day). Defaults: `daily` for reply,
+    /// mention and deadline_passed; `immediate` for prediction_resolved, comment_removed,
+    /// comment_restored, ban and unban; `off` for report_resolved. Nothing is mailed to an
+    /// unverified address or when the service has no SMTP.
+    pub email: EmailMode,
 }
 
-/// Every kind with its channels. `PATCH` takes any subset, e.g.
-/// `{"reply": {"in_app": false}}`; an unknown kind or a non-boolean is a 422 naming it.
+/// Every kind with its channels. `PATCH` takes any subset of kinds and of their channels, e.g.
+/// `{"reply": {"in_app": false}, "mention": {"email": "immediate"}}`; a channel left out keeps
+/// its value. An unknown kind or channel, a non-boolean `in_app` or an unknown `email` mode is
+/// a 422 naming it (`reply.email`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NotificationSettings {
     /// Replies to your comments.
@@ -127,11 +137,9 @@ pub struct NotificationSettings {
 }
 
 impl NotificationSettings {
-    /// The settings with each kind on or off as `is_on` says.
-    pub fn from_choices(is_on: impl Fn(NotificationKind) -> bool) -> Self {
-        let of = |kind| KindSettings {
-            in_app: is_on(kind),
-        };
+    /// The settings with each kind's channels as `channels` says.
+    pub fn from_choices(channels: impl Fn(NotificationKind) -> KindSettings) -> Self {
+        let of = |kind| channels(kind);
         Self {
             reply: of(NotificationKind::Reply),
             mention: of(NotificationKind::Mention),

@@ -4,19 +4,30 @@
 use serde_json::Value;
 
 use super::domain::NotificationKind;
+use super::mail::domain::EmailMode;
 use super::queries::ReadMark;
 use crate::error::FieldError;
 
 /// The most ids one read mark may list.
 pub const MAX_READ_IDS: usize = 500;
 
-/// A `PATCH /me/notification-settings` body as (kind, in-app) choices, or every field at fault:
-/// an unknown kind names the kind (`repyl`), a value that is not an object names the kind, a
-/// non-boolean names `reply.in_app`, an unknown channel names it (`reply.sms`). Parsed by hand
-/// rather than by serde so that each of these names its own field.
+/// The channels a settings patch changes for one kind (None: left as it is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChannelPatch {
+    /// In the app.
+    pub in_app: Option<bool>,
+    /// By mail.
+    pub email: Option<EmailMode>,
+}
+
+/// A `PATCH /me/notification-settings` body as (kind, channels) choices, or every field at
+/// fault: an unknown kind names the kind (`repyl`), a value that is not an object names the
+/// kind, a non-boolean names `reply.in_app`, an unknown mode names `reply.email`, an unknown
+/// channel names it (`reply.sms`). Parsed by hand rather than by serde so that each of these
+/// names its own field.
 pub fn parse_settings_patch(
     body: &Value,
-) -> Result<Vec<(NotificationKind, bool)>, Vec<FieldError>> {
+) -> Result<Vec<(NotificationKind, ChannelPatch)>, Vec<FieldError>> {
     let Some(kinds) = body.as_object() else {
         return Err(vec![FieldError::new(
             "body",
@@ -37,8 +48,8 @@ pub fn parse_settings_patch(
             continue;
         };
         match parse_channels(name, value) {
-            Ok(Some(in_app)) => choices.push((kind, in_app)),
-            Ok(None) => {}
+            Ok(patch) if patch == ChannelPatch::default() => {}
+            Ok(patch) => choices.push((kind, patch)),
             Err(mut bad) => errors.append(&mut bad),
         }
     }
@@ -49,8 +60,8 @@ pub fn parse_settings_patch(
     }
 }
 
-/// The channels of one kind in a settings patch: `in_app` if given.
-fn parse_channels(kind: &str, value: &Value) -> Result<Option<bool>, Vec<FieldError>> {
+/// The channels of one kind in a settings patch: `in_app` and `email` if given.
+fn parse_channels(kind: &str, value: &Value) -> Result<ChannelPatch, Vec<FieldError>> {
     let Some(channels) = value.as_object() else {
         return Err(vec![FieldError::new(
             kind,
@@ -58,24 +69,32 @@ fn parse_channels(kind: &str, value: &Value) -> Result<Option<bool>, Vec<FieldEr
             "expected an object like {\"in_app\": false}",
         )]);
     };
-    let mut in_app = None;
+    let mut patch = ChannelPatch::default();
     let mut errors = Vec::new();
     for (channel, setting) in channels {
         let field = format!("{kind}.{channel}");
-        match (channel.as_str(), setting.as_bool()) {
-            ("in_app", Some(on)) => in_app = Some(on),
-            ("in_app", None) => {
-                errors.push(FieldError::new(field, "invalid_type", "expected a boolean"));
-            }
+        match channel.as_str() {
+            "in_app" => match setting.as_bool() {
+                Some(on) => patch.in_app = Some(on),
+                None => errors.push(FieldError::new(field, "invalid_type", "expected a boolean")),
+            },
+            "email" => match setting.as_str().and_then(EmailMode::parse) {
+                Some(mode) => patch.email = Some(mode),
+                None => errors.push(FieldError::new(
+                    field,
+                    "invalid_value",
+                    "one of off, immediate, daily",
+                )),
+            },
             _ => errors.push(FieldError::new(
                 field,
                 "unknown_field",
-                "the channel is in_app",
+                "the channels are in_app and email",
             )),
         }
     }
     if errors.is_empty() {
-        Ok(in_app)
+        Ok(patch)
     } else {
         Err(errors)
     }
@@ -117,22 +136,28 @@ mod tests {
     #[test]
     fn settings_patches_name_each_bad_field() {
         let ok = parse_settings_patch(&serde_json::json!({
-            "reply": {"in_app": false}, "ban": {"in_app": true}, "mention": {}
+            "reply": {"in_app": false}, "ban": {"in_app": true, "email": "daily"}, "mention": {}
         }))
         .expect("valid");
         let mut ok = ok;
         ok.sort_by_key(|(kind, _)| kind.as_str());
+        let patch = |in_app, email| ChannelPatch { in_app, email };
         assert_eq!(
             ok,
             [
-                (NotificationKind::Ban, true),
-                (NotificationKind::Reply, false)
+                (
+                    NotificationKind::Ban,
+                    patch(Some(true), Some(EmailMode::Daily))
+                ),
+                (NotificationKind::Reply, patch(Some(false), None))
             ]
         );
         let errors = parse_settings_patch(&serde_json::json!({
             "repyl": {"in_app": false},
             "reply": {"in_app": "no", "sms": true},
-            "mention": true
+            "mention": true,
+            "ban": {"email": "weekly"},
+            "unban": {"email": true}
         }))
         .expect_err("invalid");
         let mut fields: Vec<(&str, &str)> = errors
@@ -143,10 +168,12 @@ mod tests {
         assert_eq!(
             fields,
             [
+                ("ban.email", "invalid_value"),
                 ("mention", "invalid_type"),
                 ("reply.in_app", "invalid_type"),
                 ("reply.sms", "unknown_field"),
                 ("repyl", "unknown_kind"),
+                ("unban.email", "invalid_value"),
             ]
         );
         assert!(parse_settings_patch(&serde_json::json!([1])).is_err());

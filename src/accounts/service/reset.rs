@@ -14,7 +14,7 @@ use crate::accounts::error::AccountError;
 use crate::accounts::queries::{self, resets, resets::ResetAccount};
 use crate::error::FieldError;
 use crate::ids::UserId;
-use crate::mail::{queries as mail, OutgoingMail};
+use crate::mail::{queries as mail, templates, OutgoingMail};
 use crate::startup::AppState;
 
 /// How long a reset link works.
@@ -65,26 +65,17 @@ async fn issue(
     Ok(token)
 }
 
-fn reset_mail(public_url: &str, recipient: &str, username: &str, token: &str) -> OutgoingMail {
-    let link = link(public_url, token);
-    let mut mail = OutgoingMail::new(
-        "password_reset",
-        recipient,
-        "Reset your hindsight password",
-        format!(
-            "Hello {username},\n\nsomeone asked to reset the password of your hindsight account. \
-             To choose a new one, open this link within an hour:\n\n{link}\n\n\
-             The link works once. If you did not ask for it, ignore this mail: your password \
-             stays as it is.\n"
-        ),
-    );
-    mail.html_body = Some(format!(
-        "<p>Hello {username},</p><p>someone asked to reset the password of your hindsight \
-         account. To choose a new one, open this link within an hour:</p>\
-         <p><a href=\"{link}\">{link}</a></p><p>The link works once. If you did not ask for it, \
-         ignore this mail: your password stays as it is.</p>"
-    ));
-    mail
+/// The reset mail with its one-time link, worded by `templates/password_reset.*`.
+fn reset_mail(
+    public_url: &str,
+    recipient: &str,
+    username: &str,
+    token: &str,
+) -> Result<OutgoingMail, AccountError> {
+    let context = serde_json::json!({ "username": username, "link": link(public_url, token) });
+    Ok(templates::render("password_reset", context)
+        .map_err(|e| AccountError::internal(e.into()))?
+        .to("password_reset", recipient))
 }
 
 /// `POST /auth/password-reset`: mails a link to the live account with this address, if there
@@ -106,7 +97,7 @@ pub async fn request(state: &AppState, email: &str) -> Result<bool, AccountError
             Some(account) => {
                 let token = issue(conn, &account, now).await?;
                 let recipient = account.email.clone().unwrap_or_default();
-                let mail = reset_mail(&settings.public_url, &recipient, &account.username, &token);
+                let mail = reset_mail(&settings.public_url, &recipient, &account.username, &token)?;
                 mail::enqueue(conn, &mail, now)
                     .await
                     .map_err(AccountError::at("queueing the reset mail"))?;
@@ -159,7 +150,7 @@ pub async fn confirm(
             .await
             .map_err(AccountError::at("storing the new password"))?;
         if !email.is_empty() {
-            let notice = changed_notice(&email, &account.username);
+            let notice = changed_notice(&email, &account.username)?;
             mail::enqueue(conn, &notice, now)
                 .await
                 .map_err(AccountError::at("queueing the password notice"))?;
@@ -171,24 +162,12 @@ pub async fn confirm(
     Ok(())
 }
 
-fn changed_notice(recipient: &str, username: &str) -> OutgoingMail {
-    let text = format!(
-        "Hello {username},\n\nthe password of your hindsight account was just changed through a \
-         reset link, and every session was logged out. If this was not you, reset it again at \
-         once and contact an admin.\n"
-    );
-    let mut mail = OutgoingMail::new(
-        "password_changed",
-        recipient,
-        "Your hindsight password was changed",
-        text,
-    );
-    mail.html_body = Some(format!(
-        "<p>Hello {username},</p><p>the password of your hindsight account was just changed \
-         through a reset link, and every session was logged out. If this was not you, reset it \
-         again at once and contact an admin.</p>"
-    ));
-    mail
+/// The notice that the password was changed through a reset link.
+fn changed_notice(recipient: &str, username: &str) -> Result<OutgoingMail, AccountError> {
+    let context = serde_json::json!({ "username": username });
+    Ok(templates::render("password_changed", context)
+        .map_err(|e| AccountError::internal(e.into()))?
+        .to("password_changed", recipient))
 }
 
 /// `hindsight reset-password USERNAME`: issues a token for the live account (any case) and

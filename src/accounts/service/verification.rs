@@ -8,7 +8,7 @@ use crate::accounts::queries;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
 use crate::error::FieldError;
 use crate::ids::UserId;
-use crate::mail::{MailSettings, OutgoingMail};
+use crate::mail::{templates, MailSettings};
 use crate::startup::AppState;
 
 /// How long a mailed verification link works.
@@ -34,19 +34,10 @@ pub async fn send_link(
         .await
         .map_err(AccountError::at("storing the verification token"))?;
     let link = format!("{}/verify-email?token={token}", mail.public_url);
-    let text = format!(
-        "Hello {username},\n\nplease confirm that {email} is your address by opening this \
-         link within 48 hours:\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n"
-    );
-    let html = format!(
-        "<p>Hello {},</p><p>please confirm that {} is your address by opening this link within \
-         48 hours:</p><p><a href=\"{link}\">{link}</a></p><p>If you did not ask for this, \
-         ignore this mail.</p>",
-        html_escape(username),
-        html_escape(email),
-    );
-    let mut outgoing = OutgoingMail::new("verify_email", email, "Confirm your email address", text);
-    outgoing.html_body = Some(html);
+    let context = serde_json::json!({ "username": username, "email": email, "link": link });
+    let outgoing = templates::render("verify_email", context)
+        .map_err(|e| AccountError::internal(e.into()))?
+        .to("verify_email", email);
     crate::mail::queries::enqueue(conn, &outgoing, now)
         .await
         .map_err(AccountError::at("enqueueing the verification mail"))?;
@@ -64,11 +55,10 @@ pub async fn notify_old_address(
     if mail.smtp_url.is_none() {
         return Ok(());
     }
-    let text = format!(
-        "Hello {username},\n\nthe email address of your account was changed from {old} to a \
-         new one. If you did not do this, log in and change your password at once.\n"
-    );
-    let outgoing = OutgoingMail::new("email_changed", old, "Your email address was changed", text);
+    let context = serde_json::json!({ "username": username, "old": old });
+    let outgoing = templates::render("email_changed", context)
+        .map_err(|e| AccountError::internal(e.into()))?
+        .to("email_changed", old);
     crate::mail::queries::enqueue(conn, &outgoing, now)
         .await
         .map_err(AccountError::at("enqueueing the address-change notice"))?;
@@ -129,11 +119,4 @@ pub async fn verify(state: &AppState, token: &str) -> Result<(), AccountError> {
             "the link is unknown, used, expired or for an address the account no longer has",
         )])),
     }
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

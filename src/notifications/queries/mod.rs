@@ -200,50 +200,65 @@ pub async fn mark_read(
     }
 }
 
-/// The kinds `user` set (kind as stored, switched on or off); a kind absent is on.
+/// A reader's stored choice for one kind; None is the kind's default.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredChoice {
+    /// The kind, as stored.
+    pub kind: String,
+    /// In the app (None: on).
+    pub in_app: Option<bool>,
+    /// By mail, as stored (None: the kind's default).
+    pub email: Option<String>,
+}
+
+/// The kinds `user` set; a kind absent takes its defaults.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.get()))]
 pub async fn settings(
     conn: &mut AsyncPgConnection,
     user: UserId,
-) -> QueryResult<Vec<(String, bool)>> {
+) -> QueryResult<Vec<StoredChoice>> {
     notification_settings::table
         .filter(notification_settings::user_id.eq(user))
-        .select((notification_settings::kind, notification_settings::in_app))
+        .select((
+            notification_settings::kind,
+            notification_settings::in_app,
+            notification_settings::email,
+        ))
         .load(conn)
         .await
 }
 
-/// Stores `user`'s choices (kind as stored, in-app on or off), replacing earlier ones.
+/// Stores `user`'s choices (kind as stored, in-app and mail as given; None leaves a channel as
+/// it was), in one statement.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.get()))]
 pub async fn set_settings(
     conn: &mut AsyncPgConnection,
     user: UserId,
-    choices: &[(&str, bool)],
+    choices: &[(&str, Option<bool>, Option<&str>)],
 ) -> QueryResult<()> {
-    let rows: Vec<_> = choices
-        .iter()
-        .map(|(kind, in_app)| {
-            (
-                notification_settings::user_id.eq(user),
-                notification_settings::kind.eq(*kind),
-                notification_settings::in_app.eq(*in_app),
-            )
-        })
-        .collect();
-    if rows.is_empty() {
+    if choices.is_empty() {
         return Ok(());
     }
-    diesel::insert_into(notification_settings::table)
-        .values(rows)
-        .on_conflict((notification_settings::user_id, notification_settings::kind))
-        .do_update()
-        .set(
-            notification_settings::in_app
-                .eq(diesel::upsert::excluded(notification_settings::in_app)),
+    let kinds: Vec<&str> = choices.iter().map(|c| c.0).collect();
+    let in_app: Vec<Option<bool>> = choices.iter().map(|c| c.1).collect();
+    let email: Vec<Option<&str>> = choices.iter().map(|c| c.2).collect();
+    cached(
+        diesel::sql_query(
+            "INSERT INTO notification_settings AS s (user_id, kind, in_app, email) \
+             SELECT $1, c.kind, c.in_app, c.email \
+             FROM unnest($2::text[], $3::boolean[], $4::text[]) AS c(kind, in_app, email) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET \
+             in_app = COALESCE(EXCLUDED.in_app, s.in_app), \
+             email = COALESCE(EXCLUDED.email, s.email)",
         )
-        .execute(conn)
-        .await
-        .map(|_| ())
+        .bind::<BigInt, _>(user)
+        .bind::<Array<Text>, _>(kinds)
+        .bind::<Array<Nullable<Bool>>, _>(in_app)
+        .bind::<Array<Nullable<Text>>, _>(email),
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Whether a comment with this id exists (in any state), for mutes.
@@ -350,4 +365,20 @@ pub async fn mentions_of(conn: &mut AsyncPgConnection, comment: CommentId) -> Qu
         .count()
         .get_result(conn)
         .await
+}
+
+/// The username of `user` while the account is live (None once deleted or unknown).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user.get()))]
+pub async fn live_username(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::users;
+    users::table
+        .find(user)
+        .filter(users::deleted_at.is_null())
+        .select(users::username)
+        .first(conn)
+        .await
+        .optional()
 }

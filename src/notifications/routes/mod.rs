@@ -2,6 +2,8 @@
 //! extracts, makes one service call and maps the result; `NotificationError` becomes a problem
 //! through `src/error/features.rs`.
 
+pub mod unsubscribe;
+
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 
 use crate::auth::AuthUser;

@@ -1,8 +1,9 @@
 //! Notifications' service: the reader's list and read marks (`reading`), settings and mutes
-//! (`settings`), and the mention lookup other features call before rendering a comment.
+//! (`settings`), one-click unsubscribes from mail (`unsubscribe`), and the mention lookup other features call before rendering a comment.
 
 pub mod reading;
 pub mod settings;
+pub mod unsubscribe;
 
 use diesel_async::AsyncPgConnection;
 

@@ -5,13 +5,13 @@ use diesel_async::AsyncPgConnection;
 
 use crate::db::DbPool;
 use crate::ids::{CommentId, UserId};
-use crate::notifications::domain::NotificationKind;
 use crate::notifications::error::NotificationError;
-use crate::notifications::model::NotificationSettings;
+use crate::notifications::mail::domain::EmailMode;
+use crate::notifications::model::{KindSettings, NotificationSettings};
 use crate::notifications::queries;
 use crate::notifications::requests;
 
-/// Every kind and whether `user` is notified of it in the app.
+/// Every kind and how `user` is notified of it, in the app and by mail.
 #[tracing::instrument(skip_all, fields(user_id = user.get()))]
 pub async fn settings(
     pool: &DbPool,
@@ -21,8 +21,8 @@ pub async fn settings(
     current(&mut conn, user).await
 }
 
-/// The stored choices over the default (every kind on).
-async fn current(
+/// The stored choices over the defaults (in the app: on; by mail: `EmailMode::default_for`).
+pub async fn current(
     conn: &mut AsyncPgConnection,
     user: UserId,
 ) -> Result<NotificationSettings, NotificationError> {
@@ -30,14 +30,19 @@ async fn current(
         .await
         .map_err(NotificationError::at("reading the notification settings"))?;
     Ok(NotificationSettings::from_choices(|kind| {
-        stored
-            .iter()
-            .find(|(name, _)| name == kind.as_str())
-            .is_none_or(|(_, on)| *on)
+        let choice = stored.iter().find(|c| c.kind == kind.as_str());
+        KindSettings {
+            in_app: choice.and_then(|c| c.in_app).unwrap_or(true),
+            email: choice
+                .and_then(|c| c.email.as_deref())
+                .and_then(EmailMode::parse)
+                .unwrap_or_else(|| EmailMode::default_for(kind)),
+        }
     }))
 }
 
-/// Changes the kinds `body` names (see `requests::parse_settings_patch`) and returns them all.
+/// Changes the kinds and channels `body` names (see `requests::parse_settings_patch`) and
+/// returns them all.
 #[tracing::instrument(skip_all, fields(user_id = user.get()))]
 pub async fn update_settings(
     pool: &DbPool,
@@ -45,9 +50,15 @@ pub async fn update_settings(
     body: &serde_json::Value,
 ) -> Result<NotificationSettings, NotificationError> {
     let choices = requests::parse_settings_patch(body).map_err(NotificationError::Invalid)?;
-    let rows: Vec<(&str, bool)> = choices
+    let rows: Vec<(&str, Option<bool>, Option<&str>)> = choices
         .iter()
-        .map(|(kind, on)| (NotificationKind::as_str(*kind), *on))
+        .map(|(kind, patch)| {
+            (
+                kind.as_str(),
+                patch.in_app,
+                patch.email.map(EmailMode::as_str),
+            )
+        })
         .collect();
     let mut conn = pool.get().await?;
     queries::set_settings(&mut conn, user, &rows)
