@@ -1,15 +1,23 @@
 //! A tiny SMTP server on loopback for the mail tests: enough of RFC 5321 for lettre (greeting,
-//! EHLO/HELO without STARTTLS, MAIL FROM, RCPT TO, DATA with dot-unstuffing, RSET, NOOP, QUIT).
-//! It keeps every message it accepts; it can refuse recipients with a given reply (4xx or 5xx),
-//! take its time over each message, and be stopped and started again on the same port. The
-//! service's real lettre transport talks to it: nothing of the sender is mocked.
+//! EHLO/HELO, MAIL FROM, RCPT TO, DATA with dot-unstuffing, RSET, NOOP, QUIT), and on request
+//! STARTTLS (RFC 3207), implicit TLS and `AUTH PLAIN` / `AUTH LOGIN` (RFC 4954) with one user
+//! (`tls.rs`). It keeps every message it accepts, with the user who sent it and whether it
+//! came over TLS; it can refuse recipients with a given reply (4xx or 5xx), take its time over
+//! each message, and be stopped and started again on the same port. The service's real lettre
+//! transport talks to it: nothing of the sender is mocked.
 
+mod session;
+mod tls;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+
+pub use self::tls::write_temp;
 
 /// One accepted message.
 #[derive(Debug, Clone)]
@@ -20,6 +28,47 @@ pub struct Received {
     pub to: Vec<String>,
     /// The message as sent after `DATA`, dot-unstuffed, lines joined with CRLF.
     pub data: String,
+    /// The user who authenticated (`AUTH`) before sending it, if any.
+    pub auth_user: Option<String>,
+    /// Whether it came over TLS (after STARTTLS, or on an implicit-TLS port).
+    pub secure: bool,
+}
+
+/// How the server protects the connection.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "StartTls is the protocol's own name (STARTTLS), not a repetition of `Tls`"
+)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain SMTP; no STARTTLS offered.
+    #[default]
+    None,
+    /// Plain at first; STARTTLS offered, and AUTH only once TLS is on.
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
+}
+
+/// What [`SmtpServer::start_with`] serves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Plain, STARTTLS or implicit TLS, with a self-signed certificate made for the server.
+    pub tls: Tls,
+    /// The one user and password `AUTH` accepts; with it, `MAIL` needs authentication first.
+    pub auth: Option<(String, String)>,
+    /// The mechanisms EHLO advertises (`PLAIN LOGIN` by default; lettre prefers PLAIN).
+    pub mechanisms: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            tls: Tls::None,
+            auth: None,
+            mechanisms: "PLAIN LOGIN",
+        }
+    }
 }
 
 #[derive(Default)]
@@ -30,10 +79,14 @@ struct Behaviour {
     delay: Duration,
 }
 
-#[derive(Default)]
 struct Shared {
     received: Mutex<Vec<Received>>,
     behaviour: Mutex<Behaviour>,
+    /// `AUTH` commands seen, accepted or not (no credentials may go out in clear).
+    auth_attempts: AtomicUsize,
+    options: Options,
+    /// The certificate, when the server speaks TLS.
+    identity: Option<tls::Identity>,
 }
 
 /// The server; stopped when dropped.
@@ -44,22 +97,53 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts on a free loopback port.
+    /// Starts a plain server without AUTH on a free loopback port.
     pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    /// Starts with TLS and AUTH as `options` say, on a free loopback port.
+    pub async fn start_with(options: Options) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
         let port = listener.local_addr().expect("address").port();
+        let identity = (options.tls != Tls::None).then(tls::Identity::generate);
+        let shared = Shared {
+            received: Mutex::default(),
+            behaviour: Mutex::default(),
+            auth_attempts: AtomicUsize::new(0),
+            options,
+            identity,
+        };
         let mut server = Self {
             port,
-            shared: Arc::default(),
+            shared: Arc::new(shared),
             task: None,
         };
         server.serve(listener);
         server
     }
 
-    /// `smtp://127.0.0.1:<port>` (plain: loopback only).
+    /// The URL lettre needs for this server, without credentials: `smtp://127.0.0.1:<port>`
+    /// (plain: loopback only), `smtp://localhost:<port>?tls=required` (STARTTLS) or
+    /// `smtps://localhost:<port>` (implicit TLS; the certificate names `localhost`).
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        let port = self.port;
+        match self.shared.options.tls {
+            Tls::None => format!("smtp://127.0.0.1:{port}"),
+            Tls::StartTls => format!("smtp://localhost:{port}?tls=required"),
+            Tls::Implicit => format!("smtps://localhost:{port}"),
+        }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The PEM file of the server's self-signed certificate (panics for a plain server).
+    pub fn ca_file(&self) -> &Path {
+        let identity = self.shared.identity.as_ref();
+        &identity.expect("a TLS server has a certificate").ca_file
     }
 
     /// Stops listening and drops every open connection: the port refuses connections.
@@ -97,6 +181,11 @@ impl SmtpServer {
         self.shared.behaviour.lock().expect("lock").delay = delay;
     }
 
+    /// How many `AUTH` commands clients sent, accepted or not.
+    pub fn auth_attempts(&self) -> usize {
+        self.shared.auth_attempts.load(Ordering::Relaxed)
+    }
+
     /// Every message accepted so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().expect("lock").clone()
@@ -111,7 +200,7 @@ impl SmtpServer {
                 tokio::select! {
                     accepted = listener.accept() => {
                         if let Ok((stream, _)) = accepted {
-                            connections.spawn(session(stream, shared.clone()));
+                            connections.spawn(session::session(stream, shared.clone()));
                         }
                     }
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -124,106 +213,8 @@ impl SmtpServer {
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// The address inside `MAIL FROM:<a>` or `RCPT TO:<a>`.
-fn address(argument: &str) -> String {
-    argument
-        .split_once(':')
-        .map_or(argument, |(_, rest)| rest)
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_owned()
-}
-
-/// Writes one reply; false when the client is gone.
-async fn reply(write: &mut tokio::net::tcp::OwnedWriteHalf, text: &str) -> bool {
-    write
-        .write_all(format!("{text}\r\n").as_bytes())
-        .await
-        .is_ok()
-}
-
-async fn session(stream: TcpStream, shared: Arc<Shared>) {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    if !reply(&mut write, "220 localhost test SMTP").await {
-        return;
-    }
-    let (mut from, mut to) = (String::new(), Vec::new());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match lines.read_line(&mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let command = line.trim_end().to_owned();
-        let verb = command
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let answer = match verb.as_str() {
-            "EHLO" => "250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8".to_owned(),
-            "HELO" | "NOOP" => "250 OK".to_owned(),
-            "RSET" => {
-                (from, to) = (String::new(), Vec::new());
-                "250 OK".to_owned()
-            }
-            "MAIL" => {
-                from = address(&command);
-                "250 OK".to_owned()
-            }
-            "RCPT" => {
-                let refuse = shared.behaviour.lock().expect("lock").refuse.clone();
-                match refuse {
-                    Some(refusal) => refusal,
-                    None => {
-                        to.push(address(&command));
-                        "250 OK".to_owned()
-                    }
-                }
-            }
-            "DATA" if to.is_empty() => "503 5.5.1 no valid recipients".to_owned(),
-            "DATA" => {
-                if !reply(&mut write, "354 end with <CRLF>.<CRLF>").await {
-                    return;
-                }
-                let mut data = Vec::new();
-                loop {
-                    line.clear();
-                    match lines.read_line(&mut line).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {}
-                    }
-                    let text = line.trim_end_matches(['\r', '\n']);
-                    if text == "." {
-                        break;
-                    }
-                    data.push(text.strip_prefix('.').unwrap_or(text).to_owned());
-                }
-                let delay = shared.behaviour.lock().expect("lock").delay;
-                tokio::time::sleep(delay).await;
-                shared.received.lock().expect("lock").push(Received {
-                    from: std::mem::take(&mut from),
-                    to: std::mem::take(&mut to),
-                    data: data.join("\r\n"),
-                });
-                "250 OK queued".to_owned()
-            }
-            "QUIT" => {
-                reply(&mut write, "221 bye").await;
-                return;
-            }
-            _ => "502 5.5.2 command not implemented".to_owned(),
-        };
-        if !reply(&mut write, &answer).await {
-            return;
+        if let Some(identity) = &self.shared.identity {
+            tls::remove_temp(&identity.ca_file);
         }
     }
 }
