@@ -182,6 +182,7 @@ struct Raw {
     notification_retention_days: Option<u64>,
     event_retention_hours: Option<u64>,
     smtp_url: Option<String>,
+    smtp_ca_file: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
     mail_poll_ms: Option<u64>,
@@ -298,6 +299,7 @@ impl Settings {
             ),
             mail: crate::mail::MailSettings {
                 smtp_url: raw.smtp_url.map(Secret::new),
+                smtp_ca_file: raw.smtp_ca_file.map(std::path::PathBuf::from),
                 from: raw.mail_from.unwrap_or(defaults.mail.from),
                 public_url: raw.public_url.unwrap_or(defaults.mail.public_url),
                 poll: millis(raw.mail_poll_ms, defaults.mail.poll),

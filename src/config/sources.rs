@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 33] = [
+const ENV_NAMES: [(&str, &str); 34] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -47,6 +47,7 @@ const ENV_NAMES: [(&str, &str); 33] = [
     ),
     ("event_retention_hours", "HINDSIGHT_EVENT_RETENTION_HOURS"),
     ("smtp_url", "HINDSIGHT_SMTP_URL"),
+    ("smtp_ca_file", "HINDSIGHT_SMTP_CA_FILE"),
     ("mail_from", "HINDSIGHT_MAIL_FROM"),
     ("public_url", "HINDSIGHT_PUBLIC_URL"),
     ("mail_poll_ms", "HINDSIGHT_MAIL_POLL_MS"),

@@ -333,3 +333,46 @@ fn requiring_verified_email_needs_smtp() {
             .require_verified_email
     );
 }
+
+#[test]
+fn an_smtp_ca_file_that_is_missing_or_holds_no_certificate_is_named() {
+    let missing = std::env::temp_dir().join(format!("hindsight-no-ca-{}.pem", std::process::id()));
+    let text = format!("smtp_ca_file = {:?}\n", missing.display().to_string());
+    let err = from_file(&text, &[]).expect_err("a missing CA file");
+    assert_eq!(err.setting, "smtp_ca_file");
+    assert!(err.message.contains("cannot read"), "{}", err.message);
+
+    // A file without a certificate, through the environment, next to a secret SMTP URL.
+    let empty = file("not a certificate\n");
+    let err = Settings::from_sources(
+        None,
+        &env(&[
+            (
+                "HINDSIGHT_SMTP_URL",
+                "smtps://ada:Tr0ub4dor-mail@mail.example",
+            ),
+            ("HINDSIGHT_SMTP_CA_FILE", &empty.display().to_string()),
+        ]),
+    )
+    .expect_err("no certificate in it");
+    assert_eq!(err.setting, "HINDSIGHT_SMTP_CA_FILE");
+    assert!(
+        err.message.contains("no PEM certificate"),
+        "{}",
+        err.message
+    );
+    assert!(!err.to_string().contains("Tr0ub4dor-mail"), "{err}");
+
+    let broken = file("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    let err = Settings::from_sources(
+        None,
+        &env(&[("HINDSIGHT_SMTP_CA_FILE", &broken.display().to_string())]),
+    )
+    .expect_err("not a certificate");
+    assert_eq!(err.setting, "HINDSIGHT_SMTP_CA_FILE");
+    assert!(Settings::from_sources(None, &env(&[]))
+        .expect("defaults")
+        .mail
+        .smtp_ca_file
+        .is_none());
+}

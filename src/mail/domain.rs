@@ -17,6 +17,17 @@ pub enum Failure {
     Permanent,
 }
 
+/// How an SMTP error counts: lettre's permanence (every 5xx), except that an authentication
+/// refusal (`530`, `534`, `535`) is ours to fix, not the message's: the mail waits with
+/// backoff while an admin corrects the credentials, instead of every queued mail failing.
+pub fn classify(reply_code: Option<u16>, permanent: bool) -> Failure {
+    match reply_code {
+        Some(530 | 534 | 535) => Failure::Transient,
+        _ if permanent => Failure::Permanent,
+        _ => Failure::Transient,
+    }
+}
+
 /// What happens to a row after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
@@ -53,6 +64,15 @@ mod tests {
         assert_eq!(backoff(4), Duration::from_secs(240));
         assert_eq!(backoff(8), MAX_RETRY);
         assert_eq!(backoff(u32::MAX), MAX_RETRY);
+    }
+
+    #[test]
+    fn refused_credentials_are_retried_other_5xx_are_not() {
+        assert_eq!(classify(Some(535), true), Failure::Transient);
+        assert_eq!(classify(Some(530), true), Failure::Transient);
+        assert_eq!(classify(Some(550), true), Failure::Permanent);
+        assert_eq!(classify(Some(451), false), Failure::Transient);
+        assert_eq!(classify(None, false), Failure::Transient);
     }
 
     #[test]

@@ -11,8 +11,10 @@ pub mod domain;
 pub mod queries;
 pub mod routes;
 pub mod templates;
+pub mod transport;
 pub mod worker;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::Secret;
@@ -26,6 +28,11 @@ pub struct MailSettings {
     /// `smtp://`, `smtps://` (TLS) or `smtp://…?tls=required` (STARTTLS), with optional
     /// `user:password@`; unset: no mail is sent (the outbox still fills).
     pub smtp_url: Option<Secret>,
+    /// A PEM file of root certificates the SMTP TLS trusts besides the webpki (Mozilla) roots:
+    /// for a private relay whose certificate comes from an in-house CA or is self-signed
+    /// (and for the tests' loopback server). Verification stays on; the certificate must name
+    /// the host of `smtp_url`. Unset: the webpki roots only.
+    pub smtp_ca_file: Option<PathBuf>,
     /// The `From` of every mail, e.g. `hindsight <noreply@example.com>`.
     pub from: String,
     /// The service's public base URL, for links in mails.
@@ -40,6 +47,7 @@ impl Default for MailSettings {
     fn default() -> Self {
         Self {
             smtp_url: None,
+            smtp_ca_file: None,
             from: "hindsight <noreply@localhost>".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             poll: Duration::from_secs(5),
@@ -49,16 +57,23 @@ impl Default for MailSettings {
 }
 
 impl MailSettings {
-    /// Checks what can be checked without a connection; the error names the file key and never
-    /// quotes the SMTP URL (it may carry a password).
+    /// Checks what can be checked without a connection (including reading `smtp_ca_file`);
+    /// the error names the file key and never quotes the SMTP URL (it may carry a password).
     pub fn check(&self) -> Result<(), (&'static str, String)> {
+        // Read here, at startup, so that a missing or empty file stops the service instead of
+        // every mail failing later.
+        let roots = match &self.smtp_ca_file {
+            Some(path) => transport::root_certificates(path).map_err(|m| ("smtp_ca_file", m))?,
+            None => Vec::new(),
+        };
         if let Some(url) = &self.smtp_url {
-            worker::transport(url).map_err(|_| {
-                (
+            transport::transport(url, &roots).map_err(|error| match error {
+                transport::TransportError::Url => (
                     "smtp_url",
                     "must be an smtp:// or smtps:// URL like smtp://user:password@host:587?tls=required"
                         .to_owned(),
-                )
+                ),
+                transport::TransportError::Tls(message) => ("smtp_ca_file", message),
             })?;
         }
         if self.from.parse::<lettre::message::Mailbox>().is_err() {

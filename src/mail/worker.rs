@@ -12,37 +12,20 @@
 //! transaction) and a few milliseconds long; every message carries a unique `Message-ID`, so
 //! a receiving system can drop the duplicate.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::domain::{after_failure, Failure, Next};
+use super::domain::{after_failure, classify, Failure, Next};
 use super::queries::{self, Claimed};
 use super::MailSettings;
 use crate::clock::Clock;
-use crate::config::Secret;
 use crate::db::DbPool;
 
 /// Most mails sent by one instance per tick (the rest wait for the next tick).
 const BATCH: usize = 50;
-
-/// How long one SMTP exchange may take before it counts as a transient failure.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The SMTP transport of `url` (`smtp://`, `smtps://`, `?tls=required`); no connection yet.
-pub fn transport(
-    url: &Secret,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
-    Ok(
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build(),
-    )
-}
 
 /// The worker's fixed parts.
 #[derive(Clone)]
@@ -53,10 +36,19 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// A sender for `settings`, or `None` when no SMTP URL is set (or it is unusable, which
-    /// settings validation already refused).
+    /// A sender for `settings`, or `None` when no SMTP URL is set (or it, or the CA file, is
+    /// unusable, which settings validation already refused).
     pub fn new(settings: &MailSettings) -> Option<Self> {
-        let transport = transport(settings.smtp_url.as_ref()?).ok()?;
+        let url = settings.smtp_url.as_ref()?;
+        let roots = match &settings.smtp_ca_file {
+            Some(path) => super::transport::root_certificates(path)
+                .map_err(|error| tracing::error!(%error, "smtp_ca_file unusable: no mail is sent"))
+                .ok()?,
+            None => Vec::new(),
+        };
+        let transport = super::transport::transport(url, &roots)
+            .map_err(|error| tracing::error!(%error, "smtp_url unusable: no mail is sent"))
+            .ok()?;
         Some(Self {
             transport,
             from: settings.from.parse().ok()?,
@@ -122,12 +114,10 @@ async fn send_one(sender: &Sender, row: &Claimed) -> Result<(), (Failure, String
     match sender.transport.send(message).await {
         Ok(_) => Ok(()),
         Err(error) => {
-            let failure = if error.is_permanent() {
-                Failure::Permanent
-            } else {
-                Failure::Transient
-            };
-            Err((failure, describe(&error)))
+            let code = error
+                .status()
+                .and_then(|code| code.to_string().parse::<u16>().ok());
+            Err((classify(code, error.is_permanent()), describe(&error)))
         }
     }
 }

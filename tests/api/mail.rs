@@ -25,14 +25,14 @@ async fn app_sending_to(smtp: &SmtpServer) -> TestApp {
 
 /// Writes a mail into the outbox the way a feature will: through `enqueue` on a connection to
 /// the app's database, at the app's clock.
-async fn enqueue(app: &TestApp, mail: &OutgoingMail) -> i64 {
+pub(crate) async fn enqueue(app: &TestApp, mail: &OutgoingMail) -> i64 {
     let mut conn = app.db().await;
     hindsight::mail::queries::enqueue(&mut conn, mail, app.clock.now())
         .await
         .expect("enqueue")
 }
 
-fn plain(n: usize) -> OutgoingMail {
+pub(crate) fn plain(n: usize) -> OutgoingMail {
     OutgoingMail::new(
         "test",
         format!("reader{n}@example.com"),
@@ -42,7 +42,7 @@ fn plain(n: usize) -> OutgoingMail {
 }
 
 /// Polls `condition` every 20 ms for up to 10 s.
-async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
     let started = std::time::Instant::now();
     while !condition().await {
         assert!(
@@ -54,7 +54,7 @@ async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
 }
 
 /// Lets the worker tick a few more times (to see that nothing more happens).
-async fn a_few_ticks() {
+pub(crate) async fn a_few_ticks() {
     tokio::time::sleep(Duration::from_millis(400)).await;
 }
 

@@ -21,5 +21,6 @@ mod platform;
 mod prediction_views;
 mod predictions;
 mod smtp;
+mod smtp_tls;
 mod threads;
 mod votes;
