@@ -21,7 +21,7 @@ use crate::notifications::{record, NewNotification, NotificationKind};
 /// The claim of a job lasts nine tenths of its interval: an instance ticking every interval
 /// then finds its own previous claim lapsed despite timer jitter, while two instances still run
 /// it once per interval between them.
-fn claim_span(interval: Duration) -> Duration {
+pub fn claim_span(interval: Duration) -> Duration {
     interval.mul_f64(0.9)
 }
 
@@ -68,8 +68,9 @@ pub fn spawn(
     deadlines.into_iter().chain(retention).collect()
 }
 
-/// Runs `tick` every `interval` (not at once: the first run is one interval after start).
-fn spawn_ticking<F, Fut>(interval: Duration, mut tick: F) -> Option<tokio::task::JoinHandle<()>>
+/// Runs `tick` every `interval` (not at once: the first run is one interval after start); off
+/// (None) when the interval is zero.
+pub fn spawn_ticking<F, Fut>(interval: Duration, mut tick: F) -> Option<tokio::task::JoinHandle<()>>
 where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,

@@ -11,17 +11,7 @@ use hindsight::mail::OutgoingMail;
 use serde_json::Value;
 
 use crate::helpers::{assert_problem, TestApp};
-use crate::smtp::SmtpServer;
-
-/// An app whose worker sends to `smtp` every 50 ms.
-async fn app_sending_to(smtp: &SmtpServer) -> TestApp {
-    let url = smtp.url();
-    TestApp::spawn_with(|s| {
-        s.mail.smtp_url = Some(Secret::new(url));
-        s.mail.poll = Duration::from_millis(50);
-    })
-    .await
-}
+use crate::smtp::{app_sending_to, SmtpServer};
 
 /// Writes a mail into the outbox the way a feature will: through `enqueue` on a connection to
 /// the app's database, at the app's clock.

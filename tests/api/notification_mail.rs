@@ -5,21 +5,11 @@
 
 use std::time::Duration;
 
-use hindsight::config::Secret;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, json_with_status, problem_fields, TestApp, TestUser};
 use crate::mime::{parse, Parsed};
-use crate::smtp::SmtpServer;
-
-async fn app_sending_to(smtp: &SmtpServer) -> TestApp {
-    let url = smtp.url();
-    TestApp::spawn_with(|s| {
-        s.mail.smtp_url = Some(Secret::new(url));
-        s.mail.poll = Duration::from_millis(50);
-    })
-    .await
-}
+use crate::smtp::{app_sending_to, SmtpServer};
 
 /// Every message to `address` whose subject is not the verification's, read.
 fn notification_mail_to(smtp: &SmtpServer, address: &str) -> Vec<Parsed> {

@@ -4,24 +4,14 @@
 
 use std::time::Duration;
 
-use hindsight::config::Secret;
 use serde_json::{json, Value};
 
 use crate::helpers::{
     assert_problem, hindsight_cli, json_with_status, problem_fields, rule, TestApp, STRONG_PASSWORD,
 };
-use crate::smtp::SmtpServer;
+use crate::smtp::{app_sending_to, SmtpServer};
 
 const NEW_PASSWORD: &str = "copper-meadow-whistles-42";
-
-async fn app_sending_to(smtp: &SmtpServer) -> TestApp {
-    let url = smtp.url();
-    TestApp::spawn_with(|s| {
-        s.mail.smtp_url = Some(Secret::new(url));
-        s.mail.poll = Duration::from_millis(50);
-    })
-    .await
-}
 
 /// The mails of the reset flow, in order: registration's verification links
 /// (`email_verification.rs` tests those) are left out.

@@ -31,6 +31,7 @@ use self::domain::{cutoffs, plan, EmailMode, Pending};
 use crate::db::cached;
 use crate::events::jobs::claim;
 use crate::ids::UserId;
+use crate::notifications::jobs::{claim_span, spawn_ticking};
 use crate::startup::AppState;
 
 /// Most pending notifications one run handles (the rest wait for the next run).
@@ -67,23 +68,21 @@ pub struct Reader {
 /// retention job clears the marks after two days).
 pub fn spawn(state: &web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     state.settings.mail.smtp_url.as_ref()?;
-    let state = state.clone();
     let every = state.settings.mail.poll;
-    Some(tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
+    let state = state.clone();
+    spawn_ticking(every, move || {
+        let state = state.clone();
+        async move {
             let Ok(mut conn) = state.pool.get().await else {
-                continue;
+                return;
             };
-            match run(&mut conn, &state, every.mul_f64(0.9)).await {
+            match run(&mut conn, &state, claim_span(every)).await {
                 Ok(0) => {}
                 Ok(mails) => tracing::debug!(mails, "notification mail"),
                 Err(error) => tracing::warn!(%error, "notification mail failed"),
             }
         }
-    }))
+    })
 }
 
 /// One run: the due pending notifications become mails in the outbox and stop being pending,

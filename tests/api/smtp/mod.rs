@@ -218,3 +218,13 @@ impl Drop for SmtpServer {
         }
     }
 }
+
+/// An app whose mail worker sends to `smtp` every 50 ms (plain SMTP on loopback).
+pub async fn app_sending_to(smtp: &SmtpServer) -> crate::helpers::TestApp {
+    let url = smtp.url();
+    crate::helpers::TestApp::spawn_with(|s| {
+        s.mail.smtp_url = Some(hindsight::config::Secret::new(url));
+        s.mail.poll = Duration::from_millis(50);
+    })
+    .await
+}
