@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod pagination;
 pub mod predictions;
+pub mod search;
 pub mod startup;
 pub mod telemetry;
 pub mod text;

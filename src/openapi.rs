@@ -158,6 +158,7 @@ impl Modify for ProblemTypesListed {
         (name = "moderation", description = "Removal, locks, pins, bans, reports and the public moderation log"),
         (name = "notifications", description = "A reader's notifications, their settings and comment mutes"),
         (name = "live", description = include_str!("events/streams.md")),
+        (name = "search", description = "Full-text search over comments, articles and predictions"),
     )
 )]
 pub struct ApiDoc;

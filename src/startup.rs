@@ -75,7 +75,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(crate::moderation::routes::configure)
         .configure(crate::notifications::routes::configure)
         .configure(crate::mail::routes::configure)
-        .configure(crate::events::routes::configure);
+        .configure(crate::events::routes::configure)
+        .configure(crate::search::routes::configure);
 }
 
 /// A built, bound, not yet running service.
@@ -162,6 +163,10 @@ impl Application {
         db::ensure_database(&settings.database_url).await?;
         db::run_migrations(&settings.database_url).await?;
         let pool = db::build_pool(&settings)?;
+        {
+            let mut conn = pool.get().await.context("connecting to set up search")?;
+            crate::search::apply_language(&mut conn, &settings.search_language).await?;
+        }
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();

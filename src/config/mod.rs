@@ -119,6 +119,9 @@ pub struct Settings {
     /// Whether accounts without a verified address are read-only (403
     /// `/problems/email-unverified` on writes). Needs `smtp_url`: the links go out by mail.
     pub require_verified_email: bool,
+    /// The PostgreSQL text search configuration search uses (`english`, `german`, `simple`…);
+    /// changing it re-indexes at startup. Every instance must use the same one.
+    pub search_language: String,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -188,6 +191,7 @@ struct Raw {
     mail_poll_ms: Option<u64>,
     mail_max_attempts: Option<u32>,
     require_verified_email: Option<bool>,
+    search_language: Option<String>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -308,6 +312,7 @@ impl Settings {
             require_verified_email: raw
                 .require_verified_email
                 .unwrap_or(defaults.require_verified_email),
+            search_language: raw.search_language.unwrap_or(defaults.search_language),
         })
     }
 
@@ -337,6 +342,7 @@ impl Settings {
             event_retention: Duration::from_secs(48 * 3_600),
             mail: crate::mail::MailSettings::default(),
             require_verified_email: false,
+            search_language: "english".to_owned(),
         }
     }
 

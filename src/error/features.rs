@@ -216,3 +216,15 @@ impl From<crate::events::error::EventError> for ApiError {
         }
     }
 }
+
+// search
+
+impl From<crate::search::error::SearchError> for ApiError {
+    fn from(error: crate::search::error::SearchError) -> Self {
+        use crate::search::error::SearchError as E;
+        match error {
+            E::Invalid(fields) => Self::Validation(fields),
+            E::Failure(failure) => failure.into(),
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod password_reset;
 mod platform;
 mod prediction_views;
 mod predictions;
+mod search;
 mod smtp;
 mod smtp_tls;
 mod threads;

@@ -1,0 +1,13 @@
+DROP INDEX predictions_search_idx;
+DROP INDEX articles_search_idx;
+DROP INDEX comments_search_idx;
+DROP TRIGGER predictions_search ON predictions;
+DROP TRIGGER articles_search ON articles;
+DROP TRIGGER comments_search ON comments;
+DROP FUNCTION search_prediction_vector();
+DROP FUNCTION search_article_vector();
+DROP FUNCTION search_comment_vector();
+ALTER TABLE predictions DROP COLUMN search;
+ALTER TABLE articles DROP COLUMN search;
+ALTER TABLE comments DROP COLUMN search;
+DROP TABLE search_settings;
