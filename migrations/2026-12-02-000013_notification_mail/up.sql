@@ -1,5 +1,5 @@
 -- Notification mail (issue 17). Each kind of notification is mailed off, at once or in a
--- daily digest, per reader: `email` NULL means the kind's default (notifications/domain.rs).
+-- daily digest, per reader: `email` NULL means the kind's default (notifications/mail/domain.rs).
 -- `in_app` NULL likewise means the default (on), so a PATCH that names one channel leaves
 -- the other as it was.
 ALTER TABLE notification_settings

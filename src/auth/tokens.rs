@@ -204,59 +204,6 @@ pub async fn load_or_create_secret(
 /// The `server_secrets` row holding the JWT signing key.
 const JWT_SECRET: &str = "jwt";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys() -> TokenKeys {
-        TokenKeys::new(
-            b"0123456789abcdef0123456789abcdef",
-            std::time::Duration::from_secs(900),
-        )
-        .expect("keys")
-    }
-
-    #[test]
-    fn a_fresh_token_verifies_and_an_expired_one_does_not() {
-        let keys = keys();
-        let now = Utc::now();
-        let token = keys.issue_access(7, 0, now).expect("sign");
-        let claims = keys.verify_access(&token, now).expect("valid");
-        assert_eq!(claims.sub, "7");
-        let later = now + chrono::Duration::seconds(900 + LEEWAY_SECS + 10);
-        assert!(keys.verify_access(&token, later).is_err());
-    }
-
-    #[test]
-    fn device_tokens_vouch_only_for_their_account_and_never_authenticate() {
-        let keys = keys();
-        let now = Utc::now();
-        let device = keys.issue_device(7, now).expect("sign");
-        assert!(keys.device_vouches_for(&device, 7, now));
-        assert!(!keys.device_vouches_for(&device, 8, now), "another account");
-        let later = now + chrono::Duration::seconds(DEVICE_TTL_SECS + 1);
-        assert!(!keys.device_vouches_for(&device, 7, later), "expired");
-        assert!(
-            keys.verify_access(&device, now).is_err(),
-            "not an access token"
-        );
-        let access = keys.issue_access(7, 0, now).expect("sign");
-        assert!(
-            !keys.device_vouches_for(&access, 7, now),
-            "not a device token"
-        );
-        assert!(!keys.device_vouches_for("garbage", 7, now));
-    }
-
-    #[test]
-    fn refresh_tokens_are_256_bits_and_hashed() {
-        let (token, hash) = new_refresh_token();
-        assert_eq!(URL_SAFE_NO_PAD.decode(&token).expect("base64").len(), 32);
-        assert_eq!(hash, hash_refresh_token(&token));
-        assert_eq!(hash.len(), 32);
-    }
-}
-
 /// The `typ` claim of unsubscribe tokens: they let whoever holds a notification mail switch
 /// that mail off (RFC 8058 one-click, no login), and never authenticate a request.
 pub const UNSUBSCRIBE_TYPE: &str = "unsubscribe";
@@ -316,5 +263,83 @@ impl TokenKeys {
             claims.typ == UNSUBSCRIBE_TYPE && claims.exp > now && claims.iat <= now + LEEWAY_SECS;
         valid.then_some(())?;
         Some((claims.sub.parse().ok()?, claims.kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            std::time::Duration::from_secs(900),
+        )
+        .expect("keys")
+    }
+
+    #[test]
+    fn unsubscribe_and_access_tokens_never_stand_in_for_each_other() {
+        let keys = keys();
+        let now = Utc::now();
+        let unsubscribe = keys.issue_unsubscribe(7, "reply", now).expect("sign");
+        assert_eq!(
+            keys.verify_unsubscribe(&unsubscribe, now),
+            Some((7, "reply".to_owned()))
+        );
+        assert!(keys.verify_access(&unsubscribe, now).is_err());
+        let access = keys.issue_access(7, 0, now).expect("sign");
+        assert_eq!(keys.verify_unsubscribe(&access, now), None);
+        let device = keys.issue_device(7, now).expect("sign");
+        assert_eq!(keys.verify_unsubscribe(&device, now), None);
+        let later = now + chrono::Duration::seconds(UNSUBSCRIBE_TTL_SECS + 1);
+        assert_eq!(
+            keys.verify_unsubscribe(&unsubscribe, later),
+            None,
+            "expired"
+        );
+        let mut forged = unsubscribe.clone();
+        forged.pop();
+        assert_eq!(keys.verify_unsubscribe(&forged, now), None);
+    }
+
+    #[test]
+    fn a_fresh_token_verifies_and_an_expired_one_does_not() {
+        let keys = keys();
+        let now = Utc::now();
+        let token = keys.issue_access(7, 0, now).expect("sign");
+        let claims = keys.verify_access(&token, now).expect("valid");
+        assert_eq!(claims.sub, "7");
+        let later = now + chrono::Duration::seconds(900 + LEEWAY_SECS + 10);
+        assert!(keys.verify_access(&token, later).is_err());
+    }
+
+    #[test]
+    fn device_tokens_vouch_only_for_their_account_and_never_authenticate() {
+        let keys = keys();
+        let now = Utc::now();
+        let device = keys.issue_device(7, now).expect("sign");
+        assert!(keys.device_vouches_for(&device, 7, now));
+        assert!(!keys.device_vouches_for(&device, 8, now), "another account");
+        let later = now + chrono::Duration::seconds(DEVICE_TTL_SECS + 1);
+        assert!(!keys.device_vouches_for(&device, 7, later), "expired");
+        assert!(
+            keys.verify_access(&device, now).is_err(),
+            "not an access token"
+        );
+        let access = keys.issue_access(7, 0, now).expect("sign");
+        assert!(
+            !keys.device_vouches_for(&access, 7, now),
+            "not a device token"
+        );
+        assert!(!keys.device_vouches_for("garbage", 7, now));
+    }
+
+    #[test]
+    fn refresh_tokens_are_256_bits_and_hashed() {
+        let (token, hash) = new_refresh_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).expect("base64").len(), 32);
+        assert_eq!(hash, hash_refresh_token(&token));
+        assert_eq!(hash.len(), 32);
     }
 }

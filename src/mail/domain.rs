@@ -15,14 +15,18 @@ pub enum Failure {
     Transient,
     /// Never going to work: a 5xx answer, or a mail that cannot be built (bad address).
     Permanent,
+    /// The server refused our login: nothing is wrong with the mail, and every other mail would
+    /// meet the same refusal. Retried without using up an attempt (an admin fixes the
+    /// credentials; nothing queued is lost meanwhile), and the run stops at once (no burst of
+    /// bad logins that could get the account locked).
+    Login,
 }
 
 /// How an SMTP error counts: lettre's permanence (every 5xx), except that an authentication
-/// refusal (`530`, `534`, `535`) is ours to fix, not the message's: the mail waits with
-/// backoff while an admin corrects the credentials, instead of every queued mail failing.
+/// refusal (`530`, `534`, `535`) is ours to fix, not the message's ([`Failure::Login`]).
 pub fn classify(reply_code: Option<u16>, permanent: bool) -> Failure {
     match reply_code {
-        Some(530 | 534 | 535) => Failure::Transient,
+        Some(530 | 534 | 535) => Failure::Login,
         _ if permanent => Failure::Permanent,
         _ => Failure::Transient,
     }
@@ -48,6 +52,7 @@ pub fn backoff(attempts: u32) -> Duration {
 pub fn after_failure(failure: Failure, attempts: u32, max_attempts: u32) -> Next {
     match failure {
         Failure::Permanent => Next::GiveUp,
+        Failure::Login => Next::RetryIn(FIRST_RETRY),
         Failure::Transient if attempts >= max_attempts => Next::GiveUp,
         Failure::Transient => Next::RetryIn(backoff(attempts)),
     }
@@ -68,8 +73,13 @@ mod tests {
 
     #[test]
     fn refused_credentials_are_retried_other_5xx_are_not() {
-        assert_eq!(classify(Some(535), true), Failure::Transient);
-        assert_eq!(classify(Some(530), true), Failure::Transient);
+        assert_eq!(classify(Some(535), true), Failure::Login);
+        assert_eq!(classify(Some(530), true), Failure::Login);
+        assert_eq!(
+            after_failure(Failure::Login, 99, 8),
+            Next::RetryIn(FIRST_RETRY),
+            "never gives up on a refused login"
+        );
         assert_eq!(classify(Some(550), true), Failure::Permanent);
         assert_eq!(classify(Some(451), false), Failure::Transient);
         assert_eq!(classify(None, false), Failure::Transient);

@@ -97,20 +97,23 @@ pub async fn mark_sent(
         .map(|_| ())
 }
 
-/// Records a failed attempt to retry at `next_attempt_at`.
+/// Records a failed attempt to retry at `next_attempt_at`; `counted` false leaves the attempt
+/// count as it was (a refused login is not the mail's failure).
 pub async fn mark_retry(
     conn: &mut AsyncPgConnection,
     id: i64,
     error: &str,
     next_attempt_at: DateTime<Utc>,
+    counted: bool,
 ) -> QueryResult<()> {
     diesel::sql_query(
-        "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 \
-         WHERE id = $1",
+        "UPDATE mail_outbox SET attempts = attempts + $4::int, last_error = $2, \
+         next_attempt_at = $3 WHERE id = $1",
     )
     .bind::<BigInt, _>(id)
     .bind::<Text, _>(error)
     .bind::<Timestamptz, _>(next_attempt_at)
+    .bind::<Integer, _>(i32::from(counted))
     .execute(conn)
     .await
     .map(|_| ())

@@ -90,22 +90,41 @@ pub async fn send_due(
 ) -> diesel::QueryResult<usize> {
     let mut handled = 0;
     while handled < BATCH {
-        let done = conn
+        let step = conn
             .transaction(async |conn| {
                 let Some(row) = queries::claim_due(conn, clock.now()).await? else {
-                    return Ok::<_, diesel::result::Error>(false);
+                    return Ok::<_, diesel::result::Error>(Step::Empty);
                 };
                 let outcome = send_one(sender, &row).await;
+                let refused_login = matches!(outcome, Err((Failure::Login, _)));
                 record(conn, sender, &row, outcome, clock.now()).await?;
-                Ok(true)
+                Ok(if refused_login {
+                    Step::RefusedLogin
+                } else {
+                    Step::Handled
+                })
             })
             .await?;
-        if !done {
-            break;
+        match step {
+            Step::Handled => handled += 1,
+            Step::Empty => break,
+            Step::RefusedLogin => {
+                handled += 1;
+                break;
+            }
         }
-        handled += 1;
     }
     Ok(handled)
+}
+
+/// How one row's transaction ended.
+enum Step {
+    /// Sent, or recorded as failed.
+    Handled,
+    /// Nothing due.
+    Empty,
+    /// The server refused our login: the next rows would meet the same refusal.
+    RefusedLogin,
 }
 
 /// Builds and sends one row; the error is what the row records.
@@ -182,15 +201,22 @@ async fn record(
         }
         Err(failed) => failed,
     };
-    let attempts = u32::try_from(row.attempts).unwrap_or(0).saturating_add(1);
+    let counted = failure != Failure::Login;
+    let attempts = u32::try_from(row.attempts)
+        .unwrap_or(0)
+        .saturating_add(u32::from(counted));
     match after_failure(failure, attempts, sender.max_attempts) {
         Next::RetryIn(wait) => {
-            tracing::warn!(mail_id = row.id, attempts, %error, "mail not sent; will retry");
+            if counted {
+                tracing::warn!(mail_id = row.id, attempts, %error, "mail not sent; will retry");
+            } else {
+                tracing::error!(mail_id = row.id, %error, "SMTP login refused; fix the credentials in smtp_url");
+            }
             let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
             let at = now
                 .checked_add_signed(wait)
                 .unwrap_or(DateTime::<Utc>::MAX_UTC);
-            queries::mark_retry(conn, row.id, &error, at).await
+            queries::mark_retry(conn, row.id, &error, at, counted).await
         }
         Next::GiveUp => {
             tracing::error!(mail_id = row.id, attempts, %error, "mail failed for good");

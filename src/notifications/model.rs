@@ -137,6 +137,21 @@ pub struct NotificationSettings {
 }
 
 impl NotificationSettings {
+    /// The channels of `kind`.
+    pub fn of(&self, kind: NotificationKind) -> KindSettings {
+        match kind {
+            NotificationKind::Reply => self.reply,
+            NotificationKind::Mention => self.mention,
+            NotificationKind::PredictionResolved => self.prediction_resolved,
+            NotificationKind::DeadlinePassed => self.deadline_passed,
+            NotificationKind::CommentRemoved => self.comment_removed,
+            NotificationKind::CommentRestored => self.comment_restored,
+            NotificationKind::Ban => self.ban,
+            NotificationKind::Unban => self.unban,
+            NotificationKind::ReportResolved => self.report_resolved,
+        }
+    }
+
     /// The settings with each kind's channels as `channels` says.
     pub fn from_choices(channels: impl Fn(NotificationKind) -> KindSettings) -> Self {
         let of = |kind| channels(kind);

@@ -38,9 +38,33 @@ async fn wait_for_mail(smtp: &SmtpServer, address: &str, n: usize) -> Vec<Parsed
     }
 }
 
-/// Long enough for the job (every 50 ms) and the worker to have run several times.
-async fn a_few_ticks() {
-    tokio::time::sleep(Duration::from_millis(500)).await;
+/// Waits until the notification-mail job has run twice more (so that whatever it would mail is
+/// in the outbox), then long enough for the outbox worker (every 50 ms) to send it.
+async fn a_few_ticks(app: &TestApp) {
+    let last_run = || async {
+        app.count(
+            "SELECT COALESCE((SELECT (extract(epoch FROM last_run_at) * 1000000)::bigint \
+             FROM job_runs WHERE name = 'notification_mail'), 0) AS count",
+        )
+        .await
+    };
+    let mut seen = last_run().await;
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        loop {
+            let now = last_run().await;
+            if now != seen {
+                seen = now;
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the job does not run"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
 }
 
 /// Registers `username` and follows the verification link mailed to them.
@@ -134,7 +158,13 @@ async fn settings_carry_an_email_mode_per_kind_with_defaults_and_checks() {
     let changed = set(&app, &ada, json!({"mention": {"in_app": false}})).await;
     assert_eq!(
         changed["mention"],
-        json!({"in_app": false, "email": "immediate"}),
+        json!({"in_app": false, "email": "off"}),
+        "no in-app notification, no mail"
+    );
+    let changed = set(&app, &ada, json!({"mention": {"in_app": true}})).await;
+    assert_eq!(
+        changed["mention"],
+        json!({"in_app": true, "email": "immediate"}),
         "a channel left out keeps its value"
     );
     assert_eq!(changed["reply"]["email"], "daily");
@@ -158,6 +188,29 @@ async fn settings_carry_an_email_mode_per_kind_with_defaults_and_checks() {
         ]
     );
     assert_eq!(settings(&app, &ada).await["reply"]["email"], "daily");
+
+    // Mail copies the in-app notification: with in_app off, mail shows off and cannot be set.
+    let changed = set(&app, &ada, json!({"reply": {"in_app": false}})).await;
+    assert_eq!(changed["reply"], json!({"in_app": false, "email": "off"}));
+    let response = app
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/me/notification-settings",
+            Some(&ada.token),
+            &json!({"reply": {"email": "immediate"}}),
+        )
+        .await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(
+        problem_fields(&problem),
+        [("reply.email".to_owned(), "needs_in_app".to_owned())]
+    );
+    let back = set(&app, &ada, json!({"reply": {"in_app": true}})).await;
+    assert_eq!(
+        back["reply"],
+        json!({"in_app": true, "email": "daily"}),
+        "the choice returns"
+    );
 }
 
 #[tokio::test]
@@ -165,18 +218,13 @@ async fn an_immediate_mail_carries_the_reply_and_a_one_click_unsubscribe() {
     let smtp = SmtpServer::start().await;
     let app = app_sending_to(&smtp).await;
     let admin = app.admin().await;
-    let slug = app.create_article(&admin, "Summit week", &[]).await;
+    let slug = app.create_article(&admin, "Summit & <Week>", &[]).await;
     let ada = verified(&app, &smtp, "ada").await;
     let bob = app.register("bob").await;
     set(&app, &ada, json!({"reply": {"email": "immediate"}})).await;
     let parent = app.comment_id(&ada, &slug, "Will they sign?", None).await;
     let reply = app
-        .comment_id(
-            &bob,
-            &slug,
-            "I think **Seoul** signs first <b>x</b>",
-            Some(parent),
-        )
+        .comment_id(&bob, &slug, "I think **Seoul** signs first", Some(parent))
         .await;
 
     let mails = wait_for_mail(&smtp, "ada@example.com", 1).await;
@@ -193,8 +241,8 @@ async fn an_immediate_mail_carries_the_reply_and_a_one_click_unsubscribe() {
     );
     for expected in [
         "Hello ada,",
-        "bob replied to your comment on \"Summit week\":",
-        "\n\n> I think Seoul signs first x\n\n",
+        "bob replied to your comment on \"Summit & <Week>\":",
+        "\n\n> I think Seoul signs first\n\n",
         &format!("/embed/{slug}#comment-{reply}"),
         &url,
     ] {
@@ -213,7 +261,7 @@ async fn an_immediate_mail_carries_the_reply_and_a_one_click_unsubscribe() {
         !mail.html.contains("<b>x</b>"),
         "comment text is escaped in HTML"
     );
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert_eq!(notification_rows_in_outbox(&app).await, 1, "mailed once");
     assert_eq!(pending_marks(&app).await, 0);
 
@@ -247,7 +295,7 @@ async fn an_immediate_mail_carries_the_reply_and_a_one_click_unsubscribe() {
 
     app.comment_id(&bob, &slug, "Second reply", Some(parent))
         .await;
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert_eq!(notification_mail_to(&smtp, "ada@example.com").len(), 1);
     let unread: Value = json_with_status(app.get_as(&ada.token, "/api/v1/me").await, 200).await;
     assert_eq!(unread["unread_notifications"], 2, "in-app stays on");
@@ -289,12 +337,12 @@ async fn a_daily_digest_gathers_the_days_notifications_by_the_test_clock() {
         app.comment_id(&bob, &slug, &format!("Reply number {n}"), Some(parent))
             .await;
     }
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert!(notification_mail_to(&smtp, "ada@example.com").is_empty());
     assert_eq!(pending_marks(&app).await, 3, "waiting for the digest");
 
     app.clock.advance(chrono::Duration::hours(23));
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert!(
         notification_mail_to(&smtp, "ada@example.com").is_empty(),
         "not before a day"
@@ -316,7 +364,7 @@ async fn a_daily_digest_gathers_the_days_notifications_by_the_test_clock() {
         assert!(digest.html.contains(&format!("Reply number {n}")));
     }
     assert!(digest.header("List-Unsubscribe").is_some());
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert_eq!(notification_mail_to(&smtp, "ada@example.com").len(), 1);
     assert_eq!(pending_marks(&app).await, 0);
 
@@ -325,7 +373,7 @@ async fn a_daily_digest_gathers_the_days_notifications_by_the_test_clock() {
     app.comment_id(&bob, &slug, "Reply number 4", Some(parent))
         .await;
     app.clock.advance(chrono::Duration::hours(12));
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert_eq!(notification_mail_to(&smtp, "ada@example.com").len(), 1);
     app.clock.advance(chrono::Duration::hours(12));
     let mails = wait_for_mail(&smtp, "ada@example.com", 2).await;
@@ -335,7 +383,7 @@ async fn a_daily_digest_gathers_the_days_notifications_by_the_test_clock() {
     );
     assert!(!mails[1].text.contains("Reply number 1"));
 
-    // A digest's link stops every kind's mail.
+    // A digest's link stops the digest: every kind mailed daily, not the immediate ones.
     let url = unsubscribe_url(&mails[1]);
     let path = url.trim_start_matches("http://127.0.0.1:8080");
     let done = app
@@ -347,10 +395,11 @@ async fn a_daily_digest_gathers_the_days_notifications_by_the_test_clock() {
     assert_eq!(done.status(), 200);
     let ada = app.login(&ada).await;
     let now = settings(&app, &ada).await;
-    for (kind, channels) in now.as_object().expect("kinds") {
-        assert_eq!(channels["email"], "off", "{kind}");
-        assert_eq!(channels["in_app"], true, "{kind}");
+    for kind in ["reply", "mention", "deadline_passed"] {
+        assert_eq!(now[kind], json!({"in_app": true, "email": "off"}), "{kind}");
     }
+    assert_eq!(now["ban"]["email"], "immediate");
+    assert_eq!(now["prediction_resolved"]["email"], "immediate");
 }
 
 #[tokio::test]
@@ -374,7 +423,7 @@ async fn nothing_is_mailed_when_off_unverified_or_about_a_comment_that_is_gone()
             .await;
     }
     wait_for_mail(&smtp, "ada@example.com", 1).await;
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert!(
         notification_mail_to(&smtp, "carl@example.com").is_empty(),
         "unverified"
@@ -403,7 +452,7 @@ async fn nothing_is_mailed_when_off_unverified_or_about_a_comment_that_is_gone()
         .expect("DELETE");
     assert_eq!(deleted.status(), 204);
     app.clock.advance(chrono::Duration::hours(25));
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert_eq!(notification_mail_to(&smtp, "ada@example.com").len(), 1);
     assert_eq!(notification_rows_in_outbox(&app).await, 1);
     assert_eq!(pending_marks(&app).await, 0);
@@ -423,7 +472,7 @@ async fn a_notification_not_mailed_within_two_days_is_dropped_unmailed() {
     // The clock jumps past the digest and past staleness at once (as after an outage of the
     // mail job): old news is not mailed, and the mark goes.
     app.clock.advance(chrono::Duration::hours(49));
-    a_few_ticks().await;
+    a_few_ticks(&app).await;
     assert_eq!(pending_marks(&app).await, 0);
     assert!(notification_mail_to(&smtp, "ada@example.com").is_empty());
 }

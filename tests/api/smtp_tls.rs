@@ -128,9 +128,10 @@ async fn implicit_tls_with_auth_login_delivers_to_an_ip_address() {
 }
 
 /// A refused password is answered `535`. lettre calls every 5xx permanent, but a refused
-/// login is the service's configuration, not the message: the mail stays pending and is
-/// retried with backoff (`mail::domain::classify`), so once an instance with the right password
-/// runs, it is delivered, once, and nothing queued meanwhile is lost.
+/// login is the service's configuration, not the message: the mail stays pending, is retried
+/// without using up its attempts (`mail::domain::classify`, `Failure::Login`), so once an
+/// instance with the right password runs, it is delivered, once, and nothing queued meanwhile
+/// is lost.
 #[tokio::test]
 async fn a_wrong_password_keeps_the_mail_pending_until_the_credentials_are_fixed() {
     let smtp = server(Tls::StartTls, "PLAIN LOGIN").await;
@@ -150,7 +151,15 @@ async fn a_wrong_password_keeps_the_mail_pending_until_the_credentials_are_fixed
         .await;
     enqueue(&app, &plain(3)).await;
 
-    tried_and_pending(&app, "535").await;
+    eventually("the refused login", async || {
+        app.count(
+            "SELECT count(*) FROM mail_outbox WHERE last_error LIKE '%535%' \
+             AND sent_at IS NULL AND failed_at IS NULL AND attempts = 0",
+        )
+        .await
+            == 1
+    })
+    .await;
     assert!(smtp.auth_attempts() >= 1, "the password was tried");
     assert!(smtp.received().is_empty());
     assert_eq!(

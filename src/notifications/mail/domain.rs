@@ -74,11 +74,12 @@ impl EmailMode {
         serde_json::to_string(&defaults).unwrap_or_else(|_| "{}".to_owned())
     }
 
-    /// A human name of what a mail of `kind` is about (in footers and on the unsubscribe page).
+    /// A human name of what a mail of `kind` is about (in footers and on the unsubscribe
+    /// page); None is the daily digest.
     pub fn label(kind: Option<NotificationKind>) -> &'static str {
         use NotificationKind::*;
         match kind {
-            None => "any notification",
+            None => "your daily digest",
             Some(Reply) => "replies to your comments",
             Some(Mention) => "mentions of you",
             Some(PredictionResolved) => "resolved predictions",

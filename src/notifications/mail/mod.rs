@@ -34,8 +34,12 @@ use crate::ids::UserId;
 use crate::notifications::jobs::{claim_span, spawn_ticking};
 use crate::startup::AppState;
 
-/// Most pending notifications one run handles (the rest wait for the next run).
+/// Most single (or dropped) pending notifications one run handles (the rest wait for the next
+/// run).
 const BATCH: i64 = 500;
+
+/// Most digests one run composes (each takes all of its reader's waiting notifications).
+const DIGESTS: i64 = 50;
 
 /// A pending notification with its reader's address, as `pending.sql` returns it.
 #[derive(Debug, QueryableByName)]
@@ -68,6 +72,12 @@ pub struct Reader {
 /// retention job clears the marks after two days).
 pub fn spawn(state: &web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     state.settings.mail.smtp_url.as_ref()?;
+    if state.settings.mail.public_url.starts_with("http://") {
+        tracing::warn!(
+            public_url = %state.settings.mail.public_url,
+            "public_url is not https: mail clients may refuse one-click unsubscribe (RFC 8058)"
+        );
+    }
     let every = state.settings.mail.poll;
     let state = state.clone();
     spawn_ticking(every, move || {
@@ -130,7 +140,8 @@ async fn due(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<Ve
             .bind::<Text, _>(EmailMode::defaults_json())
             .bind::<Timestamptz, _>(stale)
             .bind::<Timestamptz, _>(digest)
-            .bind::<BigInt, _>(BATCH),
+            .bind::<BigInt, _>(BATCH)
+            .bind::<BigInt, _>(DIGESTS),
     )
     .load(conn)
     .await

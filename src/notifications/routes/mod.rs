@@ -74,7 +74,8 @@ pub async fn mark_read(
     ))
 }
 
-/// Which kinds you are notified of (every kind is on until switched off).
+/// How you are notified of each kind: in the app (on until switched off) and by mail (`off`,
+/// `immediate` or `daily`; defaults per kind in the README).
 #[utoipa::path(
     tag = "notifications",
     security(("bearer" = [])),
@@ -92,12 +93,15 @@ pub async fn get_settings(
     Ok(web::Json(settings::settings(&state.pool, user.id).await?))
 }
 
-/// Switch kinds on or off: any subset, e.g. `{"reply": {"in_app": false}}`. An unknown kind
-/// (`repyl`) or a non-boolean (`reply.in_app`) is a 422 naming it. Answers with every kind.
+/// Change how kinds are notified: any subset of kinds and channels, e.g.
+/// `{"reply": {"in_app": false}, "mention": {"email": "immediate"}}`; a channel left out keeps
+/// its value. An unknown kind (`repyl`) or channel, a non-boolean `in_app`, an unknown mail
+/// mode (`reply.email`), or mail for a kind off in the app (`reply.email`, `needs_in_app`) is
+/// a 422 naming it. Answers with every kind.
 #[utoipa::path(
     tag = "notifications",
     security(("bearer" = [])),
-    request_body(content = Object, description = "Kinds (as in NotificationSettings) to change, each with `in_app`"),
+    request_body(content = Object, description = "Kinds (as in NotificationSettings) to change, each with `in_app` and/or `email`"),
     responses(
         (status = 200, description = "Every kind with its channels", body = NotificationSettings),
         BadRequest, Unauthorized, TooLarge, UnsupportedType, Invalid, Unavailable

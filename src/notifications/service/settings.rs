@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
 use crate::db::DbPool;
+use crate::error::FieldError;
 use crate::ids::{CommentId, UserId};
 use crate::notifications::error::NotificationError;
 use crate::notifications::mail::domain::EmailMode;
@@ -22,6 +23,8 @@ pub async fn settings(
 }
 
 /// The stored choices over the defaults (in the app: on; by mail: `EmailMode::default_for`).
+/// A kind off in the app shows its mail `off` too: mail copies the in-app notification, and
+/// none is written (the stored mail choice comes back when the app is switched on again).
 pub async fn current(
     conn: &mut AsyncPgConnection,
     user: UserId,
@@ -31,12 +34,14 @@ pub async fn current(
         .map_err(NotificationError::at("reading the notification settings"))?;
     Ok(NotificationSettings::from_choices(|kind| {
         let choice = stored.iter().find(|c| c.kind == kind.as_str());
+        let in_app = choice.and_then(|c| c.in_app).unwrap_or(true);
+        let email = choice
+            .and_then(|c| c.email.as_deref())
+            .and_then(EmailMode::parse)
+            .unwrap_or_else(|| EmailMode::default_for(kind));
         KindSettings {
-            in_app: choice.and_then(|c| c.in_app).unwrap_or(true),
-            email: choice
-                .and_then(|c| c.email.as_deref())
-                .and_then(EmailMode::parse)
-                .unwrap_or_else(|| EmailMode::default_for(kind)),
+            in_app,
+            email: if in_app { email } else { EmailMode::Off },
         }
     }))
 }
@@ -50,6 +55,25 @@ pub async fn update_settings(
     body: &serde_json::Value,
 ) -> Result<NotificationSettings, NotificationError> {
     let choices = requests::parse_settings_patch(body).map_err(NotificationError::Invalid)?;
+    let mut conn = pool.get().await?;
+    let before = current(&mut conn, user).await?;
+    let mail_without_app: Vec<FieldError> = choices
+        .iter()
+        .filter(|(kind, patch)| {
+            let in_app = patch.in_app.unwrap_or(before.of(*kind).in_app);
+            !in_app && patch.email.is_some_and(|mode| mode != EmailMode::Off)
+        })
+        .map(|(kind, _)| {
+            FieldError::new(
+                format!("{kind}.email"),
+                "needs_in_app",
+                "mail copies the in-app notification: switch in_app on to get this mail",
+            )
+        })
+        .collect();
+    if !mail_without_app.is_empty() {
+        return Err(NotificationError::Invalid(mail_without_app));
+    }
     let rows: Vec<(&str, Option<bool>, Option<&str>)> = choices
         .iter()
         .map(|(kind, patch)| {
@@ -60,7 +84,6 @@ pub async fn update_settings(
             )
         })
         .collect();
-    let mut conn = pool.get().await?;
     queries::set_settings(&mut conn, user, &rows)
         .await
         .map_err(NotificationError::at("storing the notification settings"))?;

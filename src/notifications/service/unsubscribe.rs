@@ -1,13 +1,14 @@
 //! One-click unsubscribe from notification mail (RFC 8058): the link in every notification
-//! mail carries a signed token naming the reader and the kind (or `all` for a digest); using
-//! it switches that mail off without logging in. Nothing else is changed: in-app
-//! notifications stay as they were.
+//! mail carries a signed token naming the reader and the kind (or `digest` for a digest's
+//! link); using it switches that mail off without logging in: the kind's mail, or every kind
+//! then mailed daily. Nothing else is changed: immediate kinds stay for a digest's link, and
+//! in-app notifications stay as they were.
 
 use diesel_async::AsyncPgConnection;
 
 use crate::ids::UserId;
 use crate::notifications::error::NotificationError;
-use crate::notifications::mail::compose::ALL_KINDS;
+use crate::notifications::mail::compose::DIGEST;
 use crate::notifications::mail::domain::EmailMode;
 use crate::notifications::{queries, NotificationKind};
 use crate::startup::AppState;
@@ -19,7 +20,7 @@ pub struct Unsubscription {
     pub user: UserId,
     /// Their username, to greet them on the page.
     pub username: String,
-    /// The kind whose mail stops; None: every kind.
+    /// The kind whose mail stops; None: the daily digest (every kind mailed daily).
     pub kind: Option<NotificationKind>,
 }
 
@@ -54,7 +55,13 @@ pub async fn apply(
     };
     let kinds: Vec<NotificationKind> = match unsubscription.kind {
         Some(kind) => vec![kind],
-        None => NotificationKind::ALL.to_vec(),
+        None => {
+            let now = super::settings::current(&mut conn, unsubscription.user).await?;
+            NotificationKind::ALL
+                .into_iter()
+                .filter(|kind| now.of(*kind).email == EmailMode::Daily)
+                .collect()
+        }
     };
     let rows: Vec<(&str, Option<bool>, Option<&str>)> = kinds
         .iter()
@@ -65,9 +72,7 @@ pub async fn apply(
         .map_err(NotificationError::at("switching the mail off"))?;
     tracing::info!(
         user_id = unsubscription.user.get(),
-        kind = unsubscription
-            .kind
-            .map_or(ALL_KINDS, NotificationKind::as_str),
+        kind = unsubscription.kind.map_or(DIGEST, NotificationKind::as_str),
         "unsubscribed from notification mail"
     );
     Ok(Some(unsubscription))
@@ -83,7 +88,7 @@ async fn read(
         return Ok(None);
     };
     let kind = match kind.as_str() {
-        ALL_KINDS => None,
+        DIGEST => None,
         name => match NotificationKind::parse(name) {
             Some(kind) => Some(kind),
             None => return Ok(None),
