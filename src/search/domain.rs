@@ -9,6 +9,11 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// Largest page.
 pub const MAX_LIMIT: i64 = 50;
 
+/// How many of the newest matches a search ranks. A common word matches tens of thousands of
+/// comments; ranking them all costs a query hundreds of milliseconds, and nobody pages that
+/// far: a query matching more is best narrowed (more words, an article, an author).
+pub const MAX_RANKED: i64 = 1_000;
+
 /// Marks the start of a match in `ts_headline`'s output: a private-use character, which
 /// escaping leaves alone and no markup can forge (it is replaced only after escaping).
 pub const MATCH_START: char = '\u{E000}';
@@ -79,6 +84,8 @@ pub struct SearchRequest {
     pub author: Option<String>,
     /// Predictions only.
     pub status: Option<PredictionStatus>,
+    /// The text search configuration (`search_language`, the same `search_settings` holds).
+    pub language: String,
 }
 
 /// Checks the parameters, collecting every failure into `errors` (so that one 422 names them
@@ -123,6 +130,7 @@ pub fn parse(
         article: non_blank(article),
         author: non_blank(author),
         status: status?,
+        language: String::new(),
     })
 }
 

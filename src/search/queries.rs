@@ -1,13 +1,17 @@
 //! The three search statements (`comments.sql`, `articles.sql`, `predictions.sql`): one
-//! round trip each, ranks for every match, snippets for the page only.
+//! round trip each, ranks for the newest [`MAX_RANKED`] matches, snippets for the page only.
+//! Unlike the other raw statements these are not wrapped in `db::cached`: PostgreSQL then
+//! plans each search for its own words (the language is a parameter, so the tsquery is a
+//! constant at planning), and whether a word is common or rare decides between reading
+//! comments newest first through the primary key and reading the GIN index; a cached generic
+//! plan cannot know. Planning costs about a millisecond; a wrong plan costs a hundred.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Float8, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::domain::{headline_options, PredictionStatus, SearchRequest};
-use crate::db::cached;
+use super::domain::{headline_options, PredictionStatus, SearchRequest, MAX_RANKED};
 
 /// Where a page starts: after (rank, id) of the previous page's last hit.
 pub type After = Option<(f64, i64)>;
@@ -124,18 +128,18 @@ pub async fn comments(
     limit: i64,
     after: After,
 ) -> QueryResult<Vec<CommentRow>> {
-    cached(
-        diesel::sql_query(include_str!("comments.sql"))
-            .bind::<Text, _>(&request.query)
-            .bind::<Nullable<Text>, _>(request.article.as_deref())
-            .bind::<Nullable<Text>, _>(request.author.as_deref())
-            .bind::<BigInt, _>(limit + 1)
-            .bind::<Nullable<Float8>, _>(after.map(|(rank, _)| rank))
-            .bind::<Nullable<BigInt>, _>(after.map(|(_, id)| id))
-            .bind::<Text, _>(headline_options()),
-    )
-    .load(conn)
-    .await
+    diesel::sql_query(include_str!("comments.sql"))
+        .bind::<Text, _>(&request.query)
+        .bind::<Nullable<Text>, _>(request.article.as_deref())
+        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .bind::<BigInt, _>(limit + 1)
+        .bind::<Nullable<Float8>, _>(after.map(|(rank, _)| rank))
+        .bind::<Nullable<BigInt>, _>(after.map(|(_, id)| id))
+        .bind::<Text, _>(headline_options())
+        .bind::<BigInt, _>(MAX_RANKED)
+        .bind::<Text, _>(&request.language)
+        .load(conn)
+        .await
 }
 
 /// `limit + 1` article hits after `after`, published by `now`.
@@ -146,19 +150,19 @@ pub async fn articles(
     after: After,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<ArticleRow>> {
-    cached(
-        diesel::sql_query(include_str!("articles.sql"))
-            .bind::<Text, _>(&request.query)
-            .bind::<Nullable<Text>, _>(request.article.as_deref())
-            .bind::<Nullable<Text>, _>(request.author.as_deref())
-            .bind::<BigInt, _>(limit + 1)
-            .bind::<Nullable<Float8>, _>(after.map(|(rank, _)| rank))
-            .bind::<Nullable<BigInt>, _>(after.map(|(_, id)| id))
-            .bind::<Text, _>(headline_options())
-            .bind::<Timestamptz, _>(now),
-    )
-    .load(conn)
-    .await
+    diesel::sql_query(include_str!("articles.sql"))
+        .bind::<Text, _>(&request.query)
+        .bind::<Nullable<Text>, _>(request.article.as_deref())
+        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .bind::<BigInt, _>(limit + 1)
+        .bind::<Nullable<Float8>, _>(after.map(|(rank, _)| rank))
+        .bind::<Nullable<BigInt>, _>(after.map(|(_, id)| id))
+        .bind::<Text, _>(headline_options())
+        .bind::<Timestamptz, _>(now)
+        .bind::<BigInt, _>(MAX_RANKED)
+        .bind::<Text, _>(&request.language)
+        .load(conn)
+        .await
 }
 
 /// `limit + 1` prediction hits after `after`.
@@ -168,17 +172,17 @@ pub async fn predictions(
     limit: i64,
     after: After,
 ) -> QueryResult<Vec<PredictionRow>> {
-    cached(
-        diesel::sql_query(include_str!("predictions.sql"))
-            .bind::<Text, _>(&request.query)
-            .bind::<Nullable<Text>, _>(request.article.as_deref())
-            .bind::<Nullable<Text>, _>(request.author.as_deref())
-            .bind::<BigInt, _>(limit + 1)
-            .bind::<Nullable<Float8>, _>(after.map(|(rank, _)| rank))
-            .bind::<Nullable<BigInt>, _>(after.map(|(_, id)| id))
-            .bind::<Text, _>(headline_options())
-            .bind::<Nullable<Text>, _>(request.status.map(PredictionStatus::as_str)),
-    )
-    .load(conn)
-    .await
+    diesel::sql_query(include_str!("predictions.sql"))
+        .bind::<Text, _>(&request.query)
+        .bind::<Nullable<Text>, _>(request.article.as_deref())
+        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .bind::<BigInt, _>(limit + 1)
+        .bind::<Nullable<Float8>, _>(after.map(|(rank, _)| rank))
+        .bind::<Nullable<BigInt>, _>(after.map(|(_, id)| id))
+        .bind::<Text, _>(headline_options())
+        .bind::<Nullable<Text>, _>(request.status.map(PredictionStatus::as_str))
+        .bind::<BigInt, _>(MAX_RANKED)
+        .bind::<Text, _>(&request.language)
+        .load(conn)
+        .await
 }

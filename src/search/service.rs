@@ -53,9 +53,10 @@ pub async fn search(state: &AppState, query: SearchQuery) -> Result<Page<SearchH
         None => None,
     };
     errors.finish().map_err(invalid)?;
-    let (Some(request), Some(limit)) = (request, limit) else {
+    let (Some(mut request), Some(limit)) = (request, limit) else {
         return Err(SearchError::bug("validated search parameters missing"));
     };
+    request.language = state.settings.search_language.clone();
     let mut conn = state.pool.get().await?;
     let cursor_of = |rank: f64, id: i64| pagination::encode(list, SORT, Value::from(rank), id);
     let page = match request.kind {
