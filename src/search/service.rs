@@ -1,5 +1,6 @@
 //! A search: checks the request, runs the statement of its type, and makes the page.
 
+use diesel_async::AsyncConnection;
 use serde_json::Value;
 
 use super::domain::{self, SearchType};
@@ -59,29 +60,40 @@ pub async fn search(state: &AppState, query: SearchQuery) -> Result<Page<SearchH
     request.language = state.settings.search_language.clone();
     let mut conn = state.pool.get().await?;
     let cursor_of = |rank: f64, id: i64| pagination::encode(list, SORT, Value::from(rank), id);
-    let page = match request.kind {
-        SearchType::Comments => {
-            let rows = queries::comments(&mut conn, &request, limit, after)
+    let now = state.clock.now();
+    let page = conn
+        .transaction(async |conn| {
+            queries::plan_for_these_words(conn)
                 .await
-                .map_err(SearchError::at("searching comments"))?;
-            let (rows, next) = pagination::finish_page(rows, limit, |r| cursor_of(r.rank, r.id));
-            page(rows.into_iter().map(comment_hit).collect(), next)
-        }
-        SearchType::Articles => {
-            let rows = queries::articles(&mut conn, &request, limit, after, state.clock.now())
-                .await
-                .map_err(SearchError::at("searching articles"))?;
-            let (rows, next) = pagination::finish_page(rows, limit, |r| cursor_of(r.rank, r.id));
-            page(rows.into_iter().map(article_hit).collect(), next)
-        }
-        SearchType::Predictions => {
-            let rows = queries::predictions(&mut conn, &request, limit, after)
-                .await
-                .map_err(SearchError::at("searching predictions"))?;
-            let (rows, next) = pagination::finish_page(rows, limit, |r| cursor_of(r.rank, r.id));
-            page(rows.into_iter().map(prediction_hit).collect(), next)
-        }
-    };
+                .map_err(SearchError::at("planning the search"))?;
+            Ok::<_, SearchError>(match request.kind {
+                SearchType::Comments => {
+                    let rows = queries::comments(conn, &request, limit, after)
+                        .await
+                        .map_err(SearchError::at("searching comments"))?;
+                    let (rows, next) =
+                        pagination::finish_page(rows, limit, |r| cursor_of(r.rank, r.id));
+                    page(rows.into_iter().map(comment_hit).collect(), next)
+                }
+                SearchType::Articles => {
+                    let rows = queries::articles(conn, &request, limit, after, now)
+                        .await
+                        .map_err(SearchError::at("searching articles"))?;
+                    let (rows, next) =
+                        pagination::finish_page(rows, limit, |r| cursor_of(r.rank, r.id));
+                    page(rows.into_iter().map(article_hit).collect(), next)
+                }
+                SearchType::Predictions => {
+                    let rows = queries::predictions(conn, &request, limit, after)
+                        .await
+                        .map_err(SearchError::at("searching predictions"))?;
+                    let (rows, next) =
+                        pagination::finish_page(rows, limit, |r| cursor_of(r.rank, r.id));
+                    page(rows.into_iter().map(prediction_hit).collect(), next)
+                }
+            })
+        })
+        .await?;
     Ok(page)
 }
 
