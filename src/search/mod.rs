@@ -1,7 +1,7 @@
 //! Full-text search over comments, articles and predictions (`GET /api/v1/search`).
 //!
 //! Each searchable row keeps a stored `tsvector` written by a trigger in the statement that
-//! writes its text (migration `000014_search`), in the language of `search_settings`, which the
+//! writes its text (migration `000015_search`), in the language of `search_settings`, which the
 //! service sets from `HINDSIGHT_SEARCH_LANGUAGE` at startup ([`apply_language`]: a change
 //! re-indexes every row in one transaction). A query is parsed by `websearch_to_tsquery`
 //! (quotes, `or`, `-word`), matched through partial GIN indexes that hold only what a search
