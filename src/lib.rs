@@ -24,6 +24,7 @@ pub mod predictions;
 pub mod startup;
 pub mod telemetry;
 pub mod text;
+pub mod widget;
 
 pub use clock::Clock;
 pub use config::Settings;

@@ -21,3 +21,4 @@ mod predictions;
 mod smtp;
 mod threads;
 mod votes;
+mod widget;

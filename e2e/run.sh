@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# End-to-end tests of the comment widget in a real browser (Debian's Chromium, driven by
+# playwright-core through node:test), against the binary `cargo test` built, on a fresh
+# database with the demo data. Screenshots of the demo page go to target/e2e-screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${HINDSIGHT_BIN:-target/debug/hindsight}
+PORT=${E2E_PORT:-18300}
+ADMIN_URL=${HINDSIGHT_TEST_DATABASE_URL:-postgres://postgres@localhost:5432/postgres}
+export DATABASE_URL="${ADMIN_URL%/*}/hindsight_e2e"
+export RUST_LOG=${RUST_LOG:-warn} HINDSIGHT_RATE_LIMITS=off HINDSIGHT_HOT_REFRESH_SECS=0
+export HINDSIGHT_STREAM_POLL_MS=1000
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "installing chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+fi
+[ -x "$BIN" ] || cargo build -q
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS hindsight_e2e WITH (FORCE)"
+"$BIN" seed-demo > /dev/null
+HINDSIGHT_BIND=127.0.0.1:$PORT "$BIN" serve &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 0.2; done
+
+export HINDSIGHT_E2E_BASE="http://127.0.0.1:$PORT"
+(cd e2e && node --test --test-concurrency=1 --test-reporter=spec specs/)
+echo "screenshots: $(ls target/e2e-screenshots/*.png | tr '\n' ' ')"
