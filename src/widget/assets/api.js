@@ -29,7 +29,13 @@ export const currentUser = () => session.user;
 /** Whether the signed-in user may moderate. */
 export const isModerator = () => !!session.user && ['moderator', 'admin'].includes(session.user.role);
 
+let announced = null;
+
+/** Tells the listeners when who is signed in changed (not at every token refresh). */
 function emit() {
+  const id = session.user ? session.user.id : null;
+  if (id === announced) return;
+  announced = id;
   for (const fn of listeners) fn(session.user);
 }
 

@@ -39,7 +39,7 @@ function reportHeight() {
 async function main() {
   document.documentElement.lang = document.documentElement.lang || 'en';
   const views = h('div', { class: 'hs-views' });
-  const thread = new Thread(slug, params.get('sort') || 'best');
+  const thread = new Thread(slug, params.get('sort') || 'best', params);
   const header = h('header', { class: 'hs-header' });
   const tools = h('div', { class: 'hs-tools' });
   const showThread = () => views.replaceChildren(thread.el);
@@ -59,8 +59,6 @@ async function main() {
   });
   reportHeight();
   await resume();
-  reportsButton.hidden = !isModerator();
-  bell.update(currentUser());
   await thread.load();
   startLive(thread);
   performance.mark('hindsight:rendered');

@@ -8,7 +8,6 @@ import { composer } from './compose.js';
 import { renderPrediction } from './predictions.js';
 import { userCard } from './users.js';
 import { moderationActions } from './moderation.js';
-import { DEPTH } from './thread.js';
 
 /** The <li> of comment `c`; `base` is the depth of the view's left edge. */
 export function renderComment(thread, c, base) {
@@ -99,7 +98,7 @@ export function renderComment(thread, c, base) {
     actions, slot);
   li.append(article, replies);
 
-  const cut = c.depth - base >= DEPTH - 1;
+  const cut = c.depth - base >= thread.depth - 1;
   if (c.more_replies > 0 || (cut && c.reply_count > 0 && !(c.replies || []).length)) {
     const more = cut && !(c.replies || []).length
       ? h('button', { type: 'button', class: 'hs-link hs-more-replies', text: t('continueThread'), onclick: () => thread.focus(c.id) })

@@ -18,8 +18,10 @@
     var frame = document.createElement('iframe');
     var src = new URL('/embed/' + encodeURIComponent(slug), origin);
     src.searchParams.set('origin', location.origin);
-    var sort = host.getAttribute('data-sort');
-    if (sort) src.searchParams.set('sort', sort);
+    ['sort', 'limit', 'depth'].forEach(function (name) {
+      var value = host.getAttribute('data-' + name);
+      if (value) src.searchParams.set(name, value);
+    });
     frame.src = src.href;
     frame.title = host.getAttribute('data-title') || 'Comments';
     frame.setAttribute('loading', 'lazy');

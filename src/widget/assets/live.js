@@ -5,6 +5,7 @@
 import { h, timeEl, displayName, errorMessage } from './dom.js';
 import { t, STRINGS } from './strings.js';
 import { api, currentUser, reloadMe } from './api.js';
+import { communityText } from './predictions.js';
 
 const parse = (event) => {
   try {
@@ -47,12 +48,14 @@ export function startLive(thread) {
     if (!known || !known.prediction) return;
     const p = known.prediction;
     if (p.community_probability === f.community_probability && p.forecaster_count === f.forecaster_count) return;
+    // In place: re-rendering would take the slider from under a reader moving it.
+    Object.assign(p, { community_probability: f.community_probability, forecaster_count: f.forecaster_count });
     const node = thread.nodes.get(f.comment_id);
-    if (node && node.contains(document.activeElement)) {
-      Object.assign(p, { community_probability: f.community_probability, forecaster_count: f.forecaster_count });
-      return;
-    }
-    thread.update({ id: f.comment_id, prediction: { ...p, community_probability: f.community_probability, forecaster_count: f.forecaster_count } });
+    const box = node && node.querySelector(':scope > .hs-comment .hs-prediction');
+    if (!box) return;
+    box.querySelector('.hs-community').textContent = communityText(p);
+    const chart = box.querySelector('.hs-chart');
+    if (chart) chart.src = `/api/v1/predictions/${p.id}/chart.svg?n=${f.forecaster_count}`;
   });
   source.addEventListener('prediction_resolved', async (e) => {
     const r = parse(e);
@@ -89,6 +92,7 @@ export function notificationBell(thread) {
   const el = h('div', { class: 'hs-bell-box' }, button, panel);
   let unread = 0;
   let source = null;
+  let opening = false;
   let retry = null;
   const paint = () => {
     count.textContent = unread ? String(unread) : '';
@@ -102,7 +106,8 @@ export function notificationBell(thread) {
   };
   const open = async () => {
     close();
-    if (!currentUser()) return;
+    if (!currentUser() || opening) return;
+    opening = true;
     try {
       const { ticket } = await api('POST', '/me/events/ticket');
       source = new EventSource(`/api/v1/me/events?ticket=${encodeURIComponent(ticket)}`);
@@ -123,6 +128,8 @@ export function notificationBell(thread) {
       });
     } catch {
       retry = setTimeout(open, 15000);
+    } finally {
+      opening = false;
     }
   };
   async function renderList() {
@@ -170,7 +177,7 @@ export function notificationBell(thread) {
       const me = await reloadMe().catch(() => null);
       unread = me ? me.unread_notifications : 0;
       paint();
-      if (!source) open();
+      if (!source && !opening) open();
     },
   };
 }

@@ -7,15 +7,20 @@ import { api, currentUser, isModerator } from './api.js';
 
 const brier = (p, outcome) => ((p - (outcome === 'yes' ? 1 : 0)) ** 2).toFixed(3);
 
+/** The community line: median and forecaster count. */
+export function communityText(p) {
+  return p.community_probability == null
+    ? t('noForecasts')
+    : t('communityMedian', { p: pct(p.community_probability), n: p.forecaster_count });
+}
+
 /** The prediction box of comment `c` (its `prediction` is the wire PredictionView). */
 export function renderPrediction(thread, c) {
   const p = c.prediction;
   const box = h('section', { class: `hs-prediction hs-status-${p.status}`, 'aria-label': t('prediction') });
   const community = h('p', { class: 'hs-community' });
   const paintCommunity = () => {
-    community.textContent = p.community_probability == null
-      ? t('noForecasts')
-      : t('communityMedian', { p: pct(p.community_probability), n: p.forecaster_count });
+    community.textContent = communityText(p);
   };
   paintCommunity();
   box.append(

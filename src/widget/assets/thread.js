@@ -8,14 +8,21 @@ import { renderComment } from './comment.js';
 import { composer } from './compose.js';
 import { lockControl } from './moderation.js';
 
-/** Levels of replies fetched at once (the top level included). */
-export const DEPTH = 4;
+/** Levels fetched at once (the top level included), top-level comments per page, replies
+ * per comment: the API's defaults, or `depth`/`limit` from the page URL (bounded as the API). */
+const DEPTH = 4;
 const PAGE = 20;
 const REPLIES = 5;
+const bounded = (value, min, max, fallback) => {
+  const n = Number.parseInt(value, 10);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+};
 
 export class Thread {
-  constructor(slug, sort) {
+  constructor(slug, sort, params = new URLSearchParams()) {
     this.slug = slug;
+    this.depth = bounded(params.get('depth'), 1, 10, DEPTH);
+    this.pageSize = bounded(params.get('limit'), 1, 100, PAGE);
     this.sort = sort in STRINGS.sorts ? sort : 'best';
     this.comments = new Map();
     this.nodes = new Map();
@@ -73,12 +80,13 @@ export class Thread {
   /** The signed-in user changed: my_vote and actions depend on who reads. */
   sessionChanged() {
     if (!this.article) return;
+    this.renderArticleState();
     this.renderComposer();
     this.reload();
   }
 
   query(extra = {}) {
-    const q = new URLSearchParams({ sort: this.sort, depth: DEPTH, replies_limit: REPLIES, ...extra });
+    const q = new URLSearchParams({ sort: this.sort, depth: this.depth, replies_limit: REPLIES, ...extra });
     return q.toString();
   }
 
@@ -86,7 +94,7 @@ export class Thread {
     if (first) this.cursor = null;
     this.moreButton.disabled = true;
     try {
-      const extra = { limit: PAGE };
+      const extra = { limit: this.pageSize };
       if (this.cursor) extra.cursor = this.cursor;
       const page = await api('GET', `/articles/${encodeURIComponent(this.slug)}/comments?${this.query(extra)}`);
       if (first) this.clear();
