@@ -11,6 +11,9 @@ ADMIN_URL=${HINDSIGHT_TEST_DATABASE_URL:-postgres://postgres@localhost:5432/post
 export DATABASE_URL="${ADMIN_URL%/*}/hindsight_e2e"
 export RUST_LOG=${RUST_LOG:-warn} HINDSIGHT_RATE_LIMITS=off HINDSIGHT_HOT_REFRESH_SECS=0
 export HINDSIGHT_STREAM_POLL_MS=1000
+# specs/embedding.test.js serves a host page on HOST_PORT (listed) and HOST_PORT + 1 (not).
+HOST_PORT=${E2E_HOST_PORT:-18301}
+export HINDSIGHT_E2E_HOST_PORT=$HOST_PORT HINDSIGHT_EMBED_ORIGINS="http://127.0.0.1:$HOST_PORT"
 
 if [ ! -x /usr/bin/chromium ]; then
     echo "installing chromium"

@@ -63,8 +63,17 @@ test('a reader registers, comments, replies, votes, edits and deletes', async ()
   // After a reload the vote is still there (my_vote from the server).
   await page.reload();
   await page.locator('html[data-rendered=true]').waitFor();
+  // The session survived the reload (the refresh token gave a new access token).
+  await page.getByText(`Signed in as ${username}`).waitFor();
   const again = commentWith(page, 'The investment figure is eye-catching');
   assert.equal(await again.locator(':scope > .hs-comment .hs-vote-up').getAttribute('aria-pressed'), 'true');
+  // Signing out forgets it, here and on the server.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByLabel('Your comment (Markdown)').count(), 0);
+  await page.reload();
+  await page.locator('html[data-rendered=true]').waitFor();
+  assert.equal(await page.getByText(/^Signed in as/).count(), 0);
   assert.deepEqual(page.errors, []);
   await context.close();
 });
