@@ -19,29 +19,45 @@ const STATIC_CACHE: &str = "public, max-age=300";
 /// Where the iframe document lists the host-page origins it may send its height to.
 const ORIGINS_PLACEHOLDER: &str = "{{EMBED_ORIGINS}}";
 
-/// Registers the widget's routes, each compressed (gzip when the client accepts it).
+/// Registers the widget's routes, each compressed (gzip when the client accepts it); any
+/// other method answers the API's 405 problem.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/embed.js")
             .wrap(Compress::default())
-            .route(web::get().to(loader)),
+            .route(web::get().to(loader))
+            .default_service(web::to(get_only)),
     )
     .service(
         web::resource("/embed/{slug}")
             .wrap(Compress::default())
-            .route(web::get().to(embed_page)),
+            .route(web::get().to(embed_page))
+            .default_service(web::to(get_only)),
     )
     .service(
         web::resource("/widget/{file}")
             .wrap(Compress::default())
-            .route(web::get().to(widget_file)),
+            .route(web::get().to(widget_file))
+            .default_service(web::to(get_only)),
     )
     .service(
         web::resource("/demo/")
             .wrap(Compress::default())
-            .route(web::get().to(demo_page)),
+            .route(web::get().to(demo_page))
+            .default_service(web::to(get_only)),
     )
-    .service(web::resource("/demo").route(web::get().to(demo_redirect)));
+    .service(
+        web::resource("/demo")
+            .route(web::get().to(demo_redirect))
+            .default_service(web::to(get_only)),
+    );
+}
+
+/// Any method but GET (and HEAD, which actix answers through GET) on a widget route.
+async fn get_only() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed(vec![
+        actix_web::http::Method::GET,
+    ]))
 }
 
 /// Whether the request's `If-None-Match` names `etag` (or `*`).

@@ -135,6 +135,13 @@ async fn widget_files_are_served_with_their_types_and_unknown_ones_are_404() {
     for missing in ["nope.js", "..%2Fmod.rs", "routes.rs", "embed.html"] {
         assert_problem(app.get(&format!("/widget/{missing}")).await, 404).await;
     }
+    let post = app
+        .request(Method::POST, "/widget/app.js")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(header(&post, "allow"), "GET");
+    assert_problem(post, 405).await;
 }
 
 #[tokio::test]
