@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { openWidget, close, registerViaApi, signIn, BASE, launch } from '../lib.js';
+import { openWidget, close, registerViaApi, signIn, BASE, launch, MODERATOR } from '../lib.js';
 
 after(close);
 const require = createRequire(import.meta.url);
@@ -14,6 +14,7 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 async function serious(page) {
   await page.evaluate(AXE);
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  assert.ok(result.passes.length > 10, 'axe ran its rules');
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
@@ -32,6 +33,19 @@ for (const colorScheme of ['light', 'dark']) {
     await context.close();
   });
 }
+
+test('the moderator tools, the notifications and the reports page have no serious violation', async () => {
+  const { context, page } = await openWidget({ bypassCSP: true });
+  await signIn(page, MODERATOR.login, MODERATOR.password);
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await page.getByRole('button', { name: 'Mark all read' }).waitFor();
+  await page.locator('.hs-prediction summary', { hasText: 'Resolve' }).first().click();
+  assert.deepEqual(await serious(page), []);
+  await page.getByRole('button', { name: 'Reports' }).click();
+  await page.getByRole('heading', { name: 'Open reports' }).waitFor();
+  assert.deepEqual(await serious(page), []);
+  await context.close();
+});
 
 test('the demo page has no serious accessibility violation', async () => {
   const browser = await launch();

@@ -87,7 +87,7 @@ export function startLive(thread) {
 /** The bell: unread count, the list, mark all read; live through the reader's stream. */
 export function notificationBell(thread) {
   const count = h('span', { class: 'hs-unread', 'aria-hidden': 'true' });
-  const button = h('button', { type: 'button', class: 'hs-bell', hidden: true, 'aria-expanded': 'false' }, '🔔', count);
+  const button = h('button', { type: 'button', class: 'hs-bell', hidden: true, 'aria-expanded': 'false' }, t('bell'), count);
   const panel = h('section', { class: 'hs-notifications', hidden: true, 'aria-label': t('notifications', { n: 0 }) });
   const el = h('div', { class: 'hs-bell-box' }, button, panel);
   let unread = 0;
@@ -145,7 +145,7 @@ export function notificationBell(thread) {
         const item = h('li', { class: n.read_at ? 'hs-read' : 'hs-unread-item' }, text, ' ', timeEl(n.created_at));
         if (n.comment && n.comment.snippet) item.append(h('q', { text: n.comment.snippet }));
         if (n.comment && thread.nodes.has(n.comment.id)) {
-          item.append(' ', h('button', { type: 'button', class: 'hs-link', text: '→', 'aria-label': t('title'), onclick: () => thread.nodes.get(n.comment.id).querySelector('article').focus() }));
+          item.append(' ', h('button', { type: 'button', class: 'hs-link', text: t('goToComment'), onclick: () => thread.nodes.get(n.comment.id).querySelector('article').focus() }));
         }
         list.append(item);
       }

@@ -28,7 +28,9 @@ export function renderPrediction(thread, c) {
     p.criteria ? h('p', { class: 'hs-criteria', text: p.criteria }) : null,
     h('p', { class: 'hs-pmeta' },
       h('span', { class: 'hs-pstatus', text: t(`status.${p.status}`) }), ' · ',
-      h('span', { text: t('resolvesAt', { when: relativeTime(p.resolves_at) }), title: new Date(p.resolves_at).toLocaleString() }),
+      p.resolved_at
+        ? h('span', { text: t('resolvedAt', { when: relativeTime(p.resolved_at) }), title: new Date(p.resolved_at).toLocaleString() })
+        : h('span', { text: t('resolvesAt', { when: relativeTime(p.resolves_at) }), title: new Date(p.resolves_at).toLocaleString() }),
       p.author_probability != null ? ` · ${t('authorSays', { p: pct(p.author_probability) })}` : ''),
     community);
   const chart = h('img', {

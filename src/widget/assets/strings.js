@@ -80,6 +80,7 @@ export const STRINGS = {
   forecastSave: 'Save forecast',
   forecastSaved: 'Forecast saved',
   resolvesAt: (v) => `Resolves ${v.when}`,
+  resolvedAt: (v) => `resolved ${v.when}`,
   status: { open: 'Open', closed: 'Awaiting resolution', resolved: 'Resolved', void: 'Void' },
   outcome: (v) => `Outcome: ${v.outcome}`,
   outcomes: { yes: 'Yes', no: 'No', void: 'Void' },
@@ -131,8 +132,10 @@ export const STRINGS = {
   done: 'Done',
   // notifications and live
   notifications: (v) => (v.n ? `Notifications (${v.n} unread)` : 'Notifications'),
+  bell: 'Notifications',
   noNotifications: 'No notifications.',
   markRead: 'Mark all read',
+  goToComment: 'Show the comment',
   notificationKinds: {
     reply: (v) => `${v.actor} replied to your comment`,
     mention: (v) => `${v.actor} mentioned you`,

@@ -218,6 +218,8 @@ export class Thread {
   /** Live: a comment created by someone else waits behind the "N new comments" button. */
   queue(c) {
     if (this.nodes.has(c.id) || this.pending.some((p) => p.id === c.id)) return;
+    // A reply under a comment not on screen has nowhere to appear: its parent's count tells.
+    if (c.parent_id != null && !this.nodes.has(c.parent_id)) return;
     if (currentUser() && c.author && c.author.id === currentUser().id) return this.addComment(c);
     this.pending.push(c);
     this.updateLiveButton();
