@@ -24,11 +24,11 @@ fi
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS hindsight_e2e WITH (FORCE)"
-"$BIN" seed-demo > /dev/null
-HINDSIGHT_BIND=127.0.0.1:$PORT "$BIN" serve &
+# README's first command: seed the demo data, then serve.
+HINDSIGHT_BIND=127.0.0.1:$PORT "$BIN" serve --demo > /dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 0.2; done
 
 export HINDSIGHT_E2E_BASE="http://127.0.0.1:$PORT"
 (cd e2e && node --test --test-concurrency=1 --test-reporter=spec specs/)

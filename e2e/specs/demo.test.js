@@ -42,6 +42,15 @@ for (const [size, viewport] of Object.entries(SIZES)) {
   }
 }
 
+test('an unknown article is said to have no discussion', async () => {
+  const browser = await launch();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${BASE}/embed/no-such-article`);
+  await page.getByText('There is no discussion for this article.').waitFor();
+  await context.close();
+});
+
 test('the widget is usable at 320 px', async () => {
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
