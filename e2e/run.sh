@@ -30,6 +30,16 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 0.2; done
 
+# A second instance on the same database with rate limits on and 20-second access tokens,
+# for specs/limits.test.js (problems of a limit in the form; the token refreshed in time).
+HINDSIGHT_BIND=127.0.0.1:$((PORT + 10)) HINDSIGHT_RATE_LIMITS=on HINDSIGHT_ACCESS_TOKEN_TTL_SECS=20 \
+    HINDSIGHT_RATE_LIMIT_COMMENTS=1/min HINDSIGHT_RATE_LIMIT_NEW_ACCOUNT_COMMENTS=1/min \
+    "$BIN" serve &
+strict=$!
+trap 'kill $server $strict 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 10))/readyz" > /dev/null && break; sleep 0.2; done
+
 export HINDSIGHT_E2E_BASE="http://127.0.0.1:$PORT"
+export HINDSIGHT_E2E_STRICT_BASE="http://127.0.0.1:$((PORT + 10))"
 (cd e2e && node --test --test-concurrency=1 --test-reporter=spec specs/)
 echo "screenshots: $(ls target/e2e-screenshots/*.png | tr '\n' ' ')"
