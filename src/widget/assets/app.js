@@ -2,7 +2,7 @@
 // notifications, reports), the thread and the live stream, and tells a listed host page its
 // height (postMessage, target origin checked against the listed origins).
 import { h } from './dom.js';
-import { t } from './strings.js';
+import { t, STRINGS } from './strings.js';
 import { resume, onSession, currentUser, isModerator } from './api.js';
 import { authArea } from './auth.js';
 import { Thread } from './thread.js';
@@ -37,7 +37,7 @@ function reportHeight() {
 }
 
 async function main() {
-  document.documentElement.lang = document.documentElement.lang || 'en';
+  document.documentElement.lang = STRINGS.locale;
   const views = h('div', { class: 'hs-views' });
   const thread = new Thread(slug, params.get('sort') || 'best', params);
   const header = h('header', { class: 'hs-header' });

@@ -2,7 +2,7 @@
 // votes with immediate feedback, actions (reply, edit, delete, report, moderation), collapse,
 // and the links to more replies or to the rest of the thread.
 import { h, timeEl, setServerHtml, displayName, errorMessage, field, formError, showErrors } from './dom.js';
-import { t } from './strings.js';
+import { t, STRINGS } from './strings.js';
 import { api, currentUser, isModerator } from './api.js';
 import { composer } from './compose.js';
 import { renderPrediction } from './predictions.js';
@@ -22,11 +22,11 @@ export function renderComment(thread, c, base) {
 
   const toggle = h('button', {
     type: 'button', class: 'hs-toggle', 'aria-expanded': 'true',
-    'aria-label': t('collapseLabel', { name }), text: '−',
+    'aria-label': t('collapseLabel', { name }), text: STRINGS.symbols.collapse,
     onclick: () => {
       const collapsed = li.classList.toggle('hs-collapsed');
       toggle.setAttribute('aria-expanded', String(!collapsed));
-      toggle.textContent = collapsed ? '+' : '−';
+      toggle.textContent = collapsed ? STRINGS.symbols.expand : STRINGS.symbols.collapse;
       toggle.setAttribute('aria-label', collapsed ? t('expandLabel', { name }) : t('collapseLabel', { name }));
       toggle.title = collapsed ? t('expand', { n: c.descendant_count }) : t('collapse');
     },
@@ -38,7 +38,7 @@ export function renderComment(thread, c, base) {
     : h('span', { class: 'hs-author', text: name });
   const header = h('header', { class: 'hs-meta' }, toggle, author,
     c.author && c.author.track_record
-      ? h('span', { class: 'hs-badge', title: t('trackRecordBadge', { s: c.author.track_record.mean_brier.toFixed(3), n: c.author.track_record.scored_forecasts }), text: `◎ ${c.author.track_record.mean_brier.toFixed(2)}` })
+      ? h('span', { class: 'hs-badge', title: t('trackRecordBadge', { s: c.author.track_record.mean_brier.toFixed(3), n: c.author.track_record.scored_forecasts }), text: `${STRINGS.symbols.badge} ${c.author.track_record.mean_brier.toFixed(2)}` })
       : null,
     timeEl(c.created_at),
     c.edited_at ? h('span', { class: 'hs-edited', text: t('edited') }) : null,
@@ -119,8 +119,8 @@ function votes(thread, c, name, mine) {
     'aria-pressed': String(c.my_vote === value), 'aria-label': t(label, { name }), disabled: !can, text: sign,
     onclick: () => cast(c.my_vote === value ? 0 : value),
   });
-  const up = button(1, 'upvoteLabel', '▲');
-  const down = button(-1, 'downvoteLabel', '▼');
+  const up = button(1, 'upvoteLabel', STRINGS.symbols.up);
+  const down = button(-1, 'downvoteLabel', STRINGS.symbols.down);
   const paint = () => {
     up.setAttribute('aria-pressed', String(c.my_vote === 1));
     down.setAttribute('aria-pressed', String(c.my_vote === -1));

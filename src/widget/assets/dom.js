@@ -1,6 +1,6 @@
 // DOM helpers: every element is built with DOM APIs and textContent; the only HTML inserted
 // is the server's sanitised `body_html` (setServerHtml).
-import { t } from './strings.js';
+import { t, STRINGS } from './strings.js';
 
 let uid = 0;
 /** A unique id for label/aria wiring. */
@@ -35,7 +35,10 @@ export function setServerHtml(el, html) {
   el.replaceChildren(template.content);
 }
 
-const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const rtf = new Intl.RelativeTimeFormat(STRINGS.locale, { numeric: 'auto' });
+
+/** A date and time in the strings' language (tooltips). */
+export const fullDate = (iso) => new Date(iso).toLocaleString(STRINGS.locale);
 const UNITS = [['year', 31536e6], ['month', 2592e6], ['week', 6048e5], ['day', 864e5], ['hour', 36e5], ['minute', 6e4]];
 
 /** "3 minutes ago", "in 2 days". */
@@ -50,7 +53,7 @@ export function relativeTime(iso, now = Date.now()) {
 
 /** A <time> element showing a relative time, refreshed by refreshTimes(). */
 export function timeEl(iso) {
-  const el = h('time', { datetime: iso, title: new Date(iso).toLocaleString() });
+  const el = h('time', { datetime: iso, title: fullDate(iso) });
   el.textContent = relativeTime(iso);
   return el;
 }

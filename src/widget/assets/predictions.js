@@ -1,7 +1,7 @@
 // A comment's prediction: claim, deadline, the community median and forecaster count, the
 // reader's forecast slider, the history chart (chart.svg), and once resolved the outcome and
 // the scores; moderators resolve it here.
-import { h, field, formError, showErrors, pct, relativeTime, nextId, errorMessage, displayName } from './dom.js';
+import { h, field, formError, showErrors, pct, relativeTime, nextId, errorMessage, displayName, fullDate } from './dom.js';
 import { t } from './strings.js';
 import { api, currentUser, isModerator } from './api.js';
 
@@ -29,8 +29,8 @@ export function renderPrediction(thread, c) {
     h('p', { class: 'hs-pmeta' },
       h('span', { class: 'hs-pstatus', text: t(`status.${p.status}`) }), ' · ',
       p.resolved_at
-        ? h('span', { text: t('resolvedAt', { when: relativeTime(p.resolved_at) }), title: new Date(p.resolved_at).toLocaleString() })
-        : h('span', { text: t('resolvesAt', { when: relativeTime(p.resolves_at) }), title: new Date(p.resolves_at).toLocaleString() }),
+        ? h('span', { text: t('resolvedAt', { when: relativeTime(p.resolved_at) }), title: fullDate(p.resolved_at) })
+        : h('span', { text: t('resolvesAt', { when: relativeTime(p.resolves_at) }), title: fullDate(p.resolves_at) }),
       p.author_probability != null ? ` · ${t('authorSays', { p: pct(p.author_probability) })}` : ''),
     community);
   const chart = h('img', {

@@ -1,6 +1,10 @@
 // Every user-visible string of the widget, in one place (translate here). `{name}` is
 // replaced by t(); a value that is a function receives the variables (plurals).
 export const STRINGS = {
+  // The language of these strings: dates and relative times are formatted in it too.
+  locale: 'en',
+  // Symbols on buttons (their accessible names are the labels below).
+  symbols: { collapse: '−', expand: '+', up: '▲', down: '▼', badge: '◎' },
   title: 'Comments',
   loading: 'Loading comments…',
   notFound: 'There is no discussion for this article.',
