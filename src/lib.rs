@@ -25,6 +25,7 @@ pub mod search;
 pub mod startup;
 pub mod telemetry;
 pub mod text;
+pub mod widget;
 
 pub use clock::Clock;
 pub use config::Settings;

@@ -23,7 +23,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply pending migrations, then serve the API (the default).
-    Serve,
+    Serve {
+        /// Seed the demo data first (idempotent, as `seed-demo`), so that `/demo/` shows the
+        /// demo article with its thread right away.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the OpenAPI document (YAML) that openapi.yaml must equal.
@@ -66,7 +71,7 @@ fn main() -> ExitCode {
 
 async fn run() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
         return match openapi::yaml() {
             Ok(yaml) => {
@@ -85,7 +90,7 @@ async fn run() -> ExitCode {
     };
     telemetry::init(settings.log_format);
     let outcome = match command {
-        Command::Serve => serve(settings).await,
+        Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => migrate(&settings).await,
         Command::Openapi => Ok(()),
         Command::SetRole { username, role } => set_role(&settings, &username, role).await,
@@ -106,10 +111,16 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        seed_demo(&settings).await?;
+    }
     let bind = settings.bind.clone();
     let app = Application::build(settings, Clock::system()).await?;
     tracing::info!(%bind, port = app.port(), "serving");
+    if demo {
+        println!("the demo page: http://{bind}/demo/");
+    }
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

@@ -265,6 +265,7 @@ impl Application {
                     }
                 })
                 .service(crate::openapi::docs_redirect)
+                .configure(crate::widget::configure)
                 .into_utoipa_app()
                 .configure(routes)
                 .default_service(web::to(not_found_or_method_not_allowed))

@@ -299,6 +299,21 @@ pub struct CreateCommentRequest {
     pub prediction: Option<NewPredictionRequest>,
 }
 
+/// `POST /preview`: a comment body to render without posting it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"body": "The **investment** figure is eye-catching."}))]
+pub struct PreviewRequest {
+    /// Markdown, 1–10,000 characters after trimming (as a comment's body).
+    pub body: String,
+}
+
+/// The body as a posted comment would show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResult {
+    /// Sanitised HTML, rendered exactly as `body_html` of a comment with this body.
+    pub body_html: String,
+}
+
 /// `PUT /comments/{id}/vote`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"value": 1}))]

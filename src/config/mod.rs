@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use self::lists::{ip_addresses, is_plain_origin, List};
 use self::rate_limits::RawRateLimits;
 use self::sources::Sources;
 
+mod lists;
 mod rate_limits;
 mod sources;
 #[cfg(test)]
@@ -80,6 +82,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Browser origins allowed to call the API cross-origin; empty means none.
     pub cors_origins: Vec<String>,
+    /// Host-page origins allowed to frame the comment widget (`/embed/{slug}`) and to receive
+    /// its resize messages; the service's own origin is always allowed. Empty means only it.
+    pub embed_origins: Vec<String>,
     /// Maximum number of pooled database connections.
     pub pool_size: usize,
     /// How long a request waits for a pooled connection before answering 503.
@@ -160,6 +165,7 @@ struct Raw {
     bind: Option<String>,
     log_format: Option<String>,
     cors_origins: Option<List>,
+    embed_origins: Option<List>,
     pool_size: Option<usize>,
     pool_timeout_ms: Option<u64>,
     statement_timeout_ms: Option<u64>,
@@ -192,38 +198,6 @@ struct Raw {
     mail_max_attempts: Option<u32>,
     require_verified_email: Option<bool>,
     search_language: Option<String>,
-}
-
-/// A list given as a TOML array or as one comma- or space-separated string (the environment).
-#[derive(Debug, Default)]
-struct List(Vec<String>);
-
-impl<'de> Deserialize<'de> for List {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ListVisitor)
-    }
-}
-
-struct ListVisitor;
-
-impl<'de> serde::de::Visitor<'de> for ListVisitor {
-    type Value = List;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of strings, or one string separated by commas")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<List, E> {
-        Ok(List(split_list(raw)))
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<List, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<String>()? {
-            items.push(item);
-        }
-        Ok(List(items))
-    }
 }
 
 fn cores() -> usize {
@@ -266,6 +240,7 @@ impl Settings {
                 None => defaults.log_format,
             },
             cors_origins: raw.cors_origins.unwrap_or_default().0,
+            embed_origins: raw.embed_origins.unwrap_or_default().0,
             pool_size: raw.pool_size.unwrap_or(defaults.pool_size),
             pool_timeout: millis(raw.pool_timeout_ms, defaults.pool_timeout),
             statement_timeout: millis(raw.statement_timeout_ms, defaults.statement_timeout),
@@ -323,6 +298,7 @@ impl Settings {
             bind: "127.0.0.1:8080".to_owned(),
             log_format: LogFormat::Pretty,
             cors_origins: Vec::new(),
+            embed_origins: Vec::new(),
             pool_size: 2 * cores() + 2,
             pool_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
@@ -398,40 +374,19 @@ impl Settings {
                  new account would stay read-only",
             ));
         }
-        if let Some(origin) = self.cors_origins.iter().find(|o| !is_plain_origin(o)) {
-            return Err(sources.error(
-                "cors_origins",
-                format!(
-                    "`{origin}` is not an origin like https://example.com (no wildcard, no path)"
-                ),
-            ));
+        for (key, origins) in [
+            ("cors_origins", &self.cors_origins),
+            ("embed_origins", &self.embed_origins),
+        ] {
+            if let Some(origin) = origins.iter().find(|o| !is_plain_origin(o)) {
+                return Err(sources.error(
+                    key,
+                    format!(
+                        "`{origin}` is not an origin like https://example.com (no wildcard, no path)"
+                    ),
+                ));
+            }
         }
         Ok(())
     }
-}
-
-/// `https://host[:port]`: a scheme, no wildcard, no path.
-fn is_plain_origin(origin: &str) -> bool {
-    (origin.starts_with("https://") || origin.starts_with("http://"))
-        && !origin.contains('*')
-        && !origin.ends_with('/')
-}
-
-fn ip_addresses(list: List, sources: &Sources) -> Result<Vec<std::net::IpAddr>, ConfigError> {
-    list.0
-        .iter()
-        .map(|ip| {
-            ip.parse().map_err(|_| {
-                sources.error("trusted_proxies", format!("`{ip}` is not an IP address"))
-            })
-        })
-        .collect()
-}
-
-fn split_list(raw: &str) -> Vec<String> {
-    raw.split([',', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }

@@ -15,11 +15,12 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 35] = [
+const ENV_NAMES: [(&str, &str); 36] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
     ("cors_origins", "HINDSIGHT_CORS_ORIGINS"),
+    ("embed_origins", "HINDSIGHT_EMBED_ORIGINS"),
     ("pool_size", "HINDSIGHT_POOL_SIZE"),
     ("pool_timeout_ms", "HINDSIGHT_POOL_TIMEOUT_MS"),
     ("statement_timeout_ms", "HINDSIGHT_STATEMENT_TIMEOUT_MS"),

@@ -137,6 +137,35 @@ fn cors_origins_are_a_comma_separated_list() {
 }
 
 #[test]
+fn embed_origins_are_a_list_of_plain_origins() {
+    let s = Settings::from_sources(None, &env(&[])).expect("defaults");
+    assert!(
+        s.embed_origins.is_empty(),
+        "only the service's own origin by default"
+    );
+    let s = Settings::from_sources(
+        None,
+        &env(&[(
+            "HINDSIGHT_EMBED_ORIGINS",
+            "https://news.example,https://blog.example",
+        )]),
+    )
+    .expect("valid");
+    assert_eq!(
+        s.embed_origins,
+        ["https://news.example", "https://blog.example"]
+    );
+    let s = from_file("embed_origins = [\"https://c.example\"]\n", &[]).expect("valid");
+    assert_eq!(s.embed_origins, ["https://c.example"]);
+    let err = Settings::from_sources(
+        None,
+        &env(&[("HINDSIGHT_EMBED_ORIGINS", "https://*.example")]),
+    )
+    .expect_err("wildcard");
+    assert_eq!(err.setting, "HINDSIGHT_EMBED_ORIGINS");
+}
+
+#[test]
 fn the_environment_wins_over_the_file() {
     let s = from_file(
         "bind = \"127.0.0.1:9000\"\npool_size = 3\n",

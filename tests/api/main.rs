@@ -25,3 +25,4 @@ mod smtp;
 mod smtp_tls;
 mod threads;
 mod votes;
+mod widget;

@@ -1,6 +1,8 @@
 //! Comment handlers, HTTP only (extract, one service call, the response): reading in
-//! `reading`, writing in `writing`, voting in `voting`.
+//! `reading`, writing in `writing`, voting in `voting`, the
+//! Markdown preview in `preview`.
 
+pub mod preview;
 pub mod reading;
 pub mod voting;
 pub mod writing;
@@ -18,5 +20,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(writing::delete_comment)
         .service(reading::comment_edits)
         .service(reading::user_comments)
-        .service(voting::vote);
+        .service(voting::vote)
+        .service(preview::preview);
 }

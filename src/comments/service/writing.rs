@@ -84,6 +84,20 @@ pub async fn post(
     write::create_comment(&mut conn, new, prediction.flatten(), &mentioned).await
 }
 
+/// Renders a body exactly as posting it would (mentions of existing users linked), without
+/// storing anything: the widget's preview must show what the thread will show.
+pub async fn preview(pool: &DbPool, body: &str) -> Result<String, CommentError> {
+    let mut errors = FieldErrors::new();
+    let text = errors.check(required_text(body, "body", 1, COMMENT_MAX, false));
+    let mut conn = pool.get().await?;
+    let (_, links) = look_up_mentions(&mut conn, text.as_deref()).await?;
+    let html = text
+        .as_deref()
+        .and_then(|text| errors.check(domain::render_body_linking(text, &links)));
+    errors.finish().map_err(CommentError::from_validation)?;
+    html.ok_or_else(|| CommentError::bug("validated body missing"))
+}
+
 /// The existing users a body mentions, in the order it names them, and the links its
 /// rendering needs (nothing without a body).
 async fn look_up_mentions(
