@@ -61,6 +61,9 @@ test('live comments, a forecast, a resolution, the score and the badge', async (
   await b.page.locator('html[data-rendered=true]').waitFor();
   const again = commentWith(b.page, 'My forecast on the chip talks');
   await again.locator('.hs-my-score').waitFor();
+  // Each forecaster's score, B's among them (forecast 80 %, Brier 0.040).
+  await again.locator('.hs-forecaster-scores summary').click();
+  await again.locator('.hs-forecaster-scores li', { hasText: /forecast 80% · Brier 0\.040/ }).waitFor();
   // B comments so that B's own card can be opened from the thread.
   await b.page.getByLabel('Your comment (Markdown)').fill('Called it.');
   await b.page.getByRole('button', { name: 'Post comment' }).click();

@@ -75,6 +75,29 @@ pub struct LeaderboardEntry {
     pub mean_relative_brier: f64,
 }
 
+/// One forecaster's score on a resolved prediction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecasterScore {
+    /// The forecaster.
+    pub forecaster: PublicUser,
+    /// Their final forecast, 0.01–0.99.
+    pub probability: f64,
+    /// Their Brier score (0 is perfect, lower is better).
+    pub brier: f64,
+    /// Their Brier minus the community's (negative beat the crowd).
+    pub relative_brier: f64,
+}
+
+/// Query of `GET /predictions/{id}/scores`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScoresQuery {
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 50).
+    pub limit: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

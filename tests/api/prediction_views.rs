@@ -319,3 +319,59 @@ async fn leaderboards_rank_by_mean_brier_with_ties_scopes_and_minimums() {
     assert_problem(app.get("/api/v1/leaderboard?min_resolved=0").await, 422).await;
     assert_problem(app.get("/api/v1/leaderboard?article=nope").await, 404).await;
 }
+
+#[tokio::test]
+async fn each_forecasters_score_is_listed_once_resolved_best_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Scores", &[]).await;
+    let author = app.register("score_author").await;
+    let good = app.register("score_good").await;
+    let bad = app.register("score_bad").await;
+    let moderator = app.register_with_role("score_mod", "moderator").await;
+    let id = predict(&app, &author, &slug, "The bridge opens in June", 0.6).await;
+    forecast(&app, &good, id, 0.9).await;
+    forecast(&app, &bad, id, 0.2).await;
+    let path = format!("/api/v1/predictions/{id}/scores");
+    let open = app.get_json(&path).await;
+    assert_eq!(open["items"], json!([]), "nothing scored while open");
+
+    resolve(&app, &moderator, id, "yes").await;
+    let page = app.get_json(&path).await;
+    let rows: Vec<(String, f64, f64)> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r["forecaster"]["username"]
+                    .as_str()
+                    .expect("name")
+                    .to_owned(),
+                r["probability"].as_f64().expect("p"),
+                r["brier"].as_f64().expect("brier"),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(names, ["score_good", "score_author", "score_bad"]);
+    assert!((rows[0].1 - 0.9).abs() < 1e-9 && (rows[0].2 - 0.01).abs() < 1e-9);
+    assert!((rows[2].2 - 0.64).abs() < 1e-9);
+    assert!(
+        page["items"][0]["relative_brier"]
+            .as_f64()
+            .expect("relative")
+            < 0.0
+    );
+
+    let first = app.get_json(&format!("{path}?limit=2")).await;
+    let cursor = first["next_cursor"].as_str().expect("more");
+    let rest = app
+        .get_json(&format!("{path}?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(rest["items"][0]["forecaster"]["username"], "score_bad");
+    assert!(rest["next_cursor"].is_null());
+    assert_problem(app.get("/api/v1/predictions/999999/scores").await, 404).await;
+    let other = app.get(&format!("{path}?cursor=abc")).await;
+    assert_problem(other, 422).await;
+}

@@ -16,8 +16,9 @@ pub use forecasts::{
 pub use leaderboard::{page as leaderboard_page, BoardAfter, BoardRow, BoardScope};
 pub use list::{page as list_page, ListAfter, ListFilter, ListRow};
 pub use reads::{
-    author_percent, authored, calibration_totals, chart_facts, comment_id_of, histogram,
-    history_points, totals, AuthoredCounts, CalibrationTotals, ChartFacts, ScoreTotals,
+    author_percent, authored, calibration_totals, chart_facts, comment_id_of, forecaster_scores,
+    histogram, history_points, totals, AuthoredCounts, CalibrationTotals, ChartFacts, ScoreRow,
+    ScoreTotals,
 };
 pub use scores::{
     resolution_recipients, score, set_outcome, unscore, Resolution, ResolutionRecipient,

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, SmallInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{
@@ -210,4 +211,54 @@ pub async fn author_percent(
         .first(conn)
         .await
         .optional()
+}
+
+/// A forecaster's stored score, for the per-prediction list.
+#[derive(Debug, QueryableByName)]
+pub struct ScoreRow {
+    /// The forecaster.
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    /// Their username.
+    #[diesel(sql_type = Text)]
+    pub username: String,
+    /// Their display name.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub display_name: Option<String>,
+    /// Their final forecast, in percent.
+    #[diesel(sql_type = SmallInt)]
+    pub percent: i16,
+    /// Brier.
+    #[diesel(sql_type = Double)]
+    pub brier: f64,
+    /// Relative Brier.
+    #[diesel(sql_type = Double)]
+    pub relative_brier: f64,
+}
+
+/// `limit + 1` scores of prediction `id`, best (lowest Brier) first, after the keyset
+/// (brier, user id); deleted accounts are left out, as on leaderboards. Empty until resolved
+/// (and for a void outcome, which scores nobody).
+pub async fn forecaster_scores(
+    conn: &mut AsyncPgConnection,
+    id: PredictionId,
+    limit: i64,
+    after: Option<(f64, i64)>,
+) -> QueryResult<Vec<ScoreRow>> {
+    crate::db::cached(
+        diesel::sql_query(
+            "SELECT u.id AS user_id, u.username, u.display_name, s.percent, s.brier, \
+             s.relative_brier \
+             FROM forecast_scores s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL \
+             WHERE s.prediction_id = $1 \
+               AND ($3::float8 IS NULL OR (s.brier, s.user_id) > ($3, $4)) \
+             ORDER BY s.brier, s.user_id LIMIT $2",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(limit + 1)
+        .bind::<Nullable<Double>, _>(after.map(|(brier, _)| brier))
+        .bind::<Nullable<BigInt>, _>(after.map(|(_, user)| user)),
+    )
+    .load(conn)
+    .await
 }

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(track_record)
         .service(history)
         .service(history_chart)
+        .service(forecaster_scores)
         .service(calibration_chart)
         .service(leaderboard);
 }

@@ -10,7 +10,9 @@ use crate::http::problems::*;
 use crate::ids::PredictionId;
 use crate::pagination::Page;
 use crate::predictions::service::views;
-use crate::predictions::views::{History, LeaderboardEntry, LeaderboardQuery};
+use crate::predictions::views::{
+    ForecasterScore, History, LeaderboardEntry, LeaderboardQuery, ScoresQuery,
+};
 use crate::startup::AppState;
 
 /// An SVG answer, cacheable for a minute.
@@ -93,4 +95,27 @@ pub async fn leaderboard(
     ApiQuery(query): ApiQuery<LeaderboardQuery>,
 ) -> Result<web::Json<Page<LeaderboardEntry>>, ApiError> {
     Ok(web::Json(views::leaderboard(&state, query).await?))
+}
+
+/// Each forecaster's score on this prediction once it is resolved: their final forecast, Brier
+/// and relative Brier, best first (empty while it is open, and for a void outcome, which scores
+/// nobody; accounts deleted since are left out).
+#[utoipa::path(
+    tag = "predictions",
+    params(("id" = i64, Path, description = "Prediction id"), ScoresQuery),
+    responses(
+        (status = 200, description = "A page of scores", body = Page<ForecasterScore>),
+        NotFound, Invalid, Unavailable
+    )
+)]
+#[get("/predictions/{id}/scores")]
+#[tracing::instrument(skip_all, fields(prediction_id = *id))]
+pub async fn forecaster_scores(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    ApiQuery(query): ApiQuery<ScoresQuery>,
+) -> Result<web::Json<Page<ForecasterScore>>, ApiError> {
+    Ok(web::Json(
+        views::forecaster_scores(&state, PredictionId(*id), query).await?,
+    ))
 }

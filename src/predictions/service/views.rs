@@ -8,7 +8,9 @@ use crate::predictions::charts::{calibration_svg, history_svg, ChartPoint, Histo
 use crate::predictions::error::{PredictionError, Step};
 use crate::predictions::queries::{self, BoardRow, BoardScope};
 use crate::predictions::scoring::{calibration, probability};
-use crate::predictions::views::{thin, History, HistoryPoint, LeaderboardEntry, LeaderboardQuery};
+use crate::predictions::views::{
+    thin, ForecasterScore, History, HistoryPoint, LeaderboardEntry, LeaderboardQuery, ScoresQuery,
+};
 use crate::predictions::{paging, queries::ChartFacts};
 use crate::startup::AppState;
 use diesel_async::AsyncPgConnection;
@@ -147,4 +149,67 @@ fn entry(row: BoardRow) -> LeaderboardEntry {
         mean_brier: row.mean_brier,
         mean_relative_brier: row.mean_relative,
     }
+}
+
+/// The list name cursors of a prediction's scores carry.
+const SCORES: &str = "prediction-scores";
+
+/// Each forecaster's score on a resolved prediction, best first (empty while open or void).
+#[tracing::instrument(skip_all, fields(prediction_id = id.get()))]
+pub async fn forecaster_scores(
+    state: &AppState,
+    id: PredictionId,
+    query: ScoresQuery,
+) -> Result<Page<ForecasterScore>, PredictionError> {
+    let (limit, cursor) = crate::pagination::page_request(
+        crate::error::FieldErrors::new(),
+        query.limit.or(Some(50)),
+        query.cursor.as_deref(),
+        &format!("{SCORES}:{}", id.get()),
+        "brier",
+    )
+    .map_err(PredictionError::from_validation)?;
+    let after = match cursor {
+        Some(cursor) => match cursor.key.as_f64() {
+            Some(brier) if brier.is_finite() => Some((brier, cursor.id)),
+            _ => {
+                return Err(PredictionError::Invalid(vec![
+                    crate::error::FieldError::new(
+                        "cursor",
+                        "invalid_cursor",
+                        "not a cursor this service made",
+                    ),
+                ]))
+            }
+        },
+        None => None,
+    };
+    let mut conn = state.pool.get().await?;
+    facts(&mut conn, id).await?;
+    let rows = queries::forecaster_scores(&mut conn, id, limit, after)
+        .await
+        .step("reading the scores")?;
+    let list = format!("{SCORES}:{}", id.get());
+    let (rows, next_cursor) = finish_page(rows, limit, |last| {
+        crate::pagination::encode(
+            &list,
+            "brier",
+            serde_json::Value::from(last.brier),
+            last.user_id,
+        )
+    });
+    let items = rows
+        .into_iter()
+        .map(|row| ForecasterScore {
+            forecaster: PublicUser {
+                id: row.user_id,
+                username: row.username,
+                display_name: row.display_name,
+            },
+            probability: f64::from(row.percent) / 100.0,
+            brier: row.brier,
+            relative_brier: row.relative_brier,
+        })
+        .collect();
+    Ok(Page { items, next_cursor })
 }

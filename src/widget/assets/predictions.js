@@ -83,16 +83,18 @@ function resolution(thread, p) {
     if (p.author_probability != null) lines.append(h('li', { text: t('authorScore', { s: brier(p.author_probability, p.outcome) }) }));
     if (p.community_probability != null) lines.append(h('li', { text: t('communityScore', { s: brier(p.community_probability, p.outcome) }) }));
     box.append(lines);
-    const details = h('details', { class: 'hs-article-scores' }, h('summary', { text: t('articleScores') }));
+    const details = h('details', { class: 'hs-forecaster-scores' }, h('summary', { text: t('forecasterScores') }));
     details.addEventListener('toggle', async () => {
       if (!details.open || details.dataset.loaded) return;
       details.dataset.loaded = '1';
       const list = h('ul');
       details.append(list);
       try {
-        const page = await api('GET', `/leaderboard?article=${encodeURIComponent(thread.slug)}&min_resolved=1`);
-        if (!page.items.length) list.append(h('li', { text: t('noArticleScores') }));
-        for (const e of page.items) list.append(h('li', { text: t('articleScoreRow', { name: displayName(e.user), s: e.mean_brier.toFixed(3), n: e.scored_forecasts }) }));
+        const page = await api('GET', `/predictions/${p.id}/scores?limit=100`);
+        if (!page.items.length) list.append(h('li', { text: t('noForecasterScores') }));
+        for (const e of page.items) {
+          list.append(h('li', { text: t('forecasterScoreRow', { name: displayName(e.forecaster), p: Math.round(e.probability * 100), s: e.brier.toFixed(3) }) }));
+        }
       } catch (error) {
         list.append(h('li', { text: errorMessage(error) }));
       }
