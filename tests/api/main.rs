@@ -9,6 +9,7 @@ mod flow;
 mod hardening_auth;
 mod hardening_content;
 mod idempotency;
+mod idempotency_routes;
 mod helpers;
 mod live;
 mod mail;

@@ -5,7 +5,8 @@
 //!
 //! Keys are scoped: per authenticated user (`user:<id>`), and per client IP for registration
 //! (`register:<ip>`). Only successful answers (2xx) are stored: a refused request releases its
-//! key, so the retry runs again. Two ways to keep the key with its effect:
+//! key, so the retry runs again. A registration stores the account, never its tokens: its
+//! replay logs in with the (fingerprinted, hence identical) credentials for a fresh session. Two ways to keep the key with its effect:
 //! - in the write's own transaction ([`claim`] then [`complete`] on the write's connection;
 //!   comments): the key and the comment commit together, and a concurrent duplicate waits on
 //!   the key's row until the first commits, then gets its answer;
@@ -206,6 +207,12 @@ pub async fn complete(
     Ok(())
 }
 
+/// Drops the claim of a refused request, so a retry with the key runs again.
+pub async fn release(conn: &mut AsyncPgConnection, keyed: &Keyed) -> Result<(), ApiError> {
+    queries::release(conn, &keyed.scope, &keyed.key).await?;
+    Ok(())
+}
+
 /// The answer of a handler as data (its body must be in memory, as JSON answers are).
 async fn answer_of(response: HttpResponse) -> Result<Answer, ApiError> {
     let status = response.status();
@@ -257,7 +264,7 @@ where
             Ok(answer.into_response())
         }
         other => {
-            queries::release(&mut conn, &keyed.scope, &keyed.key).await?;
+            release(&mut conn, &keyed).await?;
             other
         }
     }
