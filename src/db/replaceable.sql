@@ -259,6 +259,74 @@ BEGIN
 END
 $$;
 
+-- A forecast in one statement (issue 19; it was ten round trips): what
+-- `predictions::service::forecasts` did in its transaction, in the same order and with the same
+-- locks. The comment share-locked, then the prediction (comments, then predictions: the order
+-- every writer takes them); its state read by a statement that starts once both locks are held
+-- (a plpgsql statement takes a new snapshot), so it sees every removal and forecast committed
+-- before them (predictions/queries/locked_state.sql); the checks of
+-- `predictions::domain::check_forecastable`; the user's current forecast replaced, the stored
+-- median and count refreshed (predictions/queries/community.sql), the history row, and the
+-- `forecasts` event appended last. Outcome codes read by `predictions::queries::forecast_once`:
+-- 'ok' (with the comment's id), 'not_found', 'hidden', 'closed'.
+CREATE FUNCTION r.forecast(p_prediction BIGINT, p_user BIGINT, p_percent SMALLINT,
+    p_now TIMESTAMPTZ)
+RETURNS TABLE (outcome TEXT, comment_id BIGINT)
+LANGUAGE plpgsql AS $$
+DECLARE
+    st RECORD;
+    med DOUBLE PRECISION;
+    n BIGINT;
+BEGIN
+    PERFORM c.id FROM comments c
+     WHERE c.id = (SELECT pr.comment_id FROM predictions pr WHERE pr.id = p_prediction)
+       FOR SHARE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    PERFORM pr.id FROM predictions pr WHERE pr.id = p_prediction FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT pr.article_id, pr.comment_id AS comment, (c.state = 'visible') AS visible,
+           pr.resolves_at, pr.outcome AS resolved
+      INTO st
+      FROM predictions pr JOIN comments c ON c.id = pr.comment_id
+      JOIN articles a ON a.id = pr.article_id
+     WHERE pr.id = p_prediction AND a.deleted_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not_found'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    IF NOT st.visible THEN
+        RETURN QUERY SELECT 'hidden'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    IF st.resolved IS NOT NULL OR p_now >= st.resolves_at THEN
+        RETURN QUERY SELECT 'closed'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    INSERT INTO forecasts AS f (prediction_id, user_id, article_id, percent, created_at, updated_at)
+    VALUES (p_prediction, p_user, st.article_id, p_percent, p_now, p_now)
+    ON CONFLICT (prediction_id, user_id) DO UPDATE SET percent = EXCLUDED.percent,
+        updated_at = EXCLUDED.updated_at;
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f.percent / 100.0), count(*)
+      INTO med, n
+      FROM forecasts f WHERE f.prediction_id = p_prediction;
+    med := coalesce(med, p_percent::float8 / 100);
+    UPDATE predictions SET forecaster_count = n, community_probability = med
+     WHERE id = p_prediction;
+    INSERT INTO forecast_history (prediction_id, user_id, article_id, percent,
+                                  community_probability, forecasters, made_at)
+    VALUES (p_prediction, p_user, st.article_id, p_percent, med, n, p_now);
+    PERFORM r.append_events(ARRAY['forecasts'], ARRAY[st.article_id], ARRAY[NULL::bigint],
+                            ARRAY[jsonb_build_object('prediction_id', p_prediction)]);
+    RETURN QUERY SELECT 'ok'::text, st.comment;
+END
+$$;
+
 -- Appends events to the log and wakes every instance's listener, in the caller's transaction
 -- and as its last statement. The transaction-level advisory lock (key 'hsevent' in ASCII) is
 -- held until commit, so event ids are handed out in commit order: a stream that has delivered

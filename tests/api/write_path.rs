@@ -64,3 +64,50 @@ async fn a_comment_costs_at_most_three_statements_and_one_checkout() {
     assert!(top.0 <= 3 && top.1 == 1, "top-level comment cost {top:?}");
     assert!(reply.0 <= 3 && reply.1 == 1, "reply cost {reply:?}");
 }
+
+#[tokio::test]
+async fn a_forecast_costs_at_most_three_statements_and_one_checkout() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Budget", &[]).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let resolves_at = (app.clock.now() + chrono::Duration::days(3)).to_rfc3339();
+    let made = json_with_status(
+        app.post_as(
+            &alice.token,
+            &format!("/api/v1/articles/{slug}/comments"),
+            &serde_json::json!({"body": "My call.", "prediction": {
+                "claim": "It happens", "probability": 0.6, "resolves_at": resolves_at
+            }}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = made["prediction"]["id"].as_i64().expect("id");
+    let cost = cost_of(&app, |i| {
+        let (app, bob) = (&app, &bob);
+        async move {
+            let probability = 0.1 + 0.1 * f64::from(u32::try_from(i).unwrap_or(0));
+            let answer = app
+                .send_json(
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/predictions/{id}/forecast"),
+                    Some(&bob.token),
+                    &serde_json::json!({ "probability": probability }),
+                )
+                .await;
+            json_with_status(answer, 200).await;
+        }
+    })
+    .await;
+    eprintln!("forecast: {cost:?} (statements, checkouts)");
+    assert!(cost.0 <= 3 && cost.1 == 1, "forecast cost {cost:?}");
+    let stored = app
+        .count("SELECT forecaster_count::bigint AS count FROM predictions")
+        .await;
+    assert_eq!(stored, 2, "the author's and bob's current forecasts");
+    let history = app.count("SELECT count(*) AS count FROM forecast_history").await;
+    assert_eq!(history, 6, "the author's first and bob's five");
+}

@@ -10,6 +10,7 @@ mod reads;
 mod scores;
 
 pub use forecasts::{
+    forecast_once, ForecastOutcome,
     current_terms, insert, lock, lock_for_comment, record_forecast, update_terms, LockedPrediction,
     NewPrediction, Terms,
 };
