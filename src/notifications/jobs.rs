@@ -182,7 +182,15 @@ pub async fn prune(
             crate::http::idempotency::TTL_HOURS,
         )
         .await?;
-        tracing::debug!(notifications, events, tickets, mail, unmailed, keys, "retention");
+        tracing::debug!(
+            notifications,
+            events,
+            tickets,
+            mail,
+            unmailed,
+            keys,
+            "retention"
+        );
         Ok(true)
     })
     .await

@@ -42,7 +42,10 @@ async fn a_retried_comment_answers_the_first_response_and_creates_nothing() {
     let again = post_keyed(&app, &alice.token, &path, "k-1", &body).await;
     assert_eq!(again.status(), 201);
     assert_eq!(
-        again.headers().get("idempotent-replayed").map(|v| v.to_str().ok()),
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .map(|v| v.to_str().ok()),
         Some(Some("true"))
     );
     let again: Value = again.json().await.expect("json");
@@ -51,7 +54,11 @@ async fn a_retried_comment_answers_the_first_response_and_creates_nothing() {
     let article = app.get_json(&format!("/api/v1/articles/{slug}")).await;
     assert_eq!(article["comment_count"], 1, "{article}");
     // Another key is another comment.
-    json_with_status(post_keyed(&app, &alice.token, &path, "k-2", &body).await, 201).await;
+    json_with_status(
+        post_keyed(&app, &alice.token, &path, "k-2", &body).await,
+        201,
+    )
+    .await;
     assert_eq!(comments(&app).await, 2);
 }
 
@@ -72,7 +79,10 @@ async fn the_same_key_with_another_body_is_a_422_naming_the_header() {
         422,
     )
     .await;
-    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["field"], "Idempotency-Key",
+        "{problem}"
+    );
     assert_eq!(comments(&app).await, 1);
     for bad in ["", &"x".repeat(256), "has space", "caf\u{e9}"] {
         let response = app
@@ -84,7 +94,10 @@ async fn the_same_key_with_another_body_is_a_422_naming_the_header() {
             .await
             .expect("request");
         let problem = assert_problem(response, 422).await;
-        assert_eq!(problem["errors"][0]["field"], "Idempotency-Key", "{bad:?}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "Idempotency-Key",
+            "{bad:?}: {problem}"
+        );
     }
     assert_eq!(comments(&app).await, 1);
 }
@@ -97,7 +110,11 @@ async fn keys_expire_after_24_hours_and_are_pruned() {
     let alice = app.register("alice").await;
     let path = format!("/api/v1/articles/{slug}/comments");
     let body = json!({"body": "Daily."});
-    json_with_status(post_keyed(&app, &alice.token, &path, "day", &body).await, 201).await;
+    json_with_status(
+        post_keyed(&app, &alice.token, &path, "day", &body).await,
+        201,
+    )
+    .await;
     app.clock.advance(chrono::Duration::hours(23));
     let alice = app.login(&alice).await;
     let replay = post_keyed(&app, &alice.token, &path, "day", &body).await;
@@ -110,7 +127,11 @@ async fn keys_expire_after_24_hours_and_are_pruned() {
     assert!(fresh.headers().get("idempotent-replayed").is_none());
     assert_eq!(comments(&app).await, 2);
     app.clock.advance(chrono::Duration::hours(25));
-    assert_eq!(app.count("SELECT count(*) AS count FROM idempotency_keys").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM idempotency_keys")
+            .await,
+        1
+    );
     let keep = hindsight::notifications::jobs::Retention {
         notifications: std::time::Duration::from_secs(90 * 86_400),
         events: std::time::Duration::from_secs(48 * 3_600),
@@ -125,7 +146,11 @@ async fn keys_expire_after_24_hours_and_are_pruned() {
     .await
     .expect("prune");
     assert!(ran);
-    assert_eq!(app.count("SELECT count(*) AS count FROM idempotency_keys").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM idempotency_keys")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -137,8 +162,16 @@ async fn keys_are_scoped_per_user() {
     let bob = app.register("bob").await;
     let path = format!("/api/v1/articles/{slug}/comments");
     let body = json!({"body": "Same words."});
-    let a = json_with_status(post_keyed(&app, &alice.token, &path, "same", &body).await, 201).await;
-    let b = json_with_status(post_keyed(&app, &bob.token, &path, "same", &body).await, 201).await;
+    let a = json_with_status(
+        post_keyed(&app, &alice.token, &path, "same", &body).await,
+        201,
+    )
+    .await;
+    let b = json_with_status(
+        post_keyed(&app, &bob.token, &path, "same", &body).await,
+        201,
+    )
+    .await;
     assert_ne!(a["id"], b["id"]);
     assert_eq!(b["author"]["username"], "bob", "{b}");
     assert_eq!(comments(&app).await, 2);
@@ -172,5 +205,9 @@ async fn a_refused_request_keeps_no_key() {
     let path = format!("/api/v1/articles/{slug}/comments");
     let body = json!({"body": "Reply.", "parent_id": 999_999});
     assert_problem(post_keyed(&app, &alice.token, &path, "r", &body).await, 422).await;
-    assert_eq!(app.count("SELECT count(*) AS count FROM idempotency_keys").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM idempotency_keys")
+            .await,
+        0
+    );
 }

@@ -48,8 +48,15 @@ async fn a_retried_report_files_one_report() {
     assert_eq!(json_with_status(again, 201).await, first);
     assert_eq!(app.count("SELECT count(*) AS count FROM reports").await, 1);
     let other = json!({"reason": "Spam"});
-    let problem = assert_problem(post_keyed(&app, Some(&bob.token), &path, "rep", &other).await, 422).await;
-    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key", "{problem}");
+    let problem = assert_problem(
+        post_keyed(&app, Some(&bob.token), &path, "rep", &other).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        problem["errors"][0]["field"], "Idempotency-Key",
+        "{problem}"
+    );
     // Without a key, a second report is the usual 409 (one open report per user).
     assert_problem(app.post_as(&bob.token, &path, &body).await, 409).await;
 }
@@ -77,21 +84,35 @@ async fn a_retried_prediction_resolution_resolves_once() {
     let id = made["prediction"]["id"].as_i64().expect("id");
     let path = format!("/api/v1/predictions/{id}/resolution");
     let body = json!({"outcome": "yes"});
-    let first = json_with_status(post_keyed(&app, Some(&moderator.token), &path, "res", &body).await, 200).await;
+    let first = json_with_status(
+        post_keyed(&app, Some(&moderator.token), &path, "res", &body).await,
+        200,
+    )
+    .await;
     let events = app.count("SELECT count(*) AS count FROM events").await;
-    let notices = app.count("SELECT count(*) AS count FROM notifications").await;
+    let notices = app
+        .count("SELECT count(*) AS count FROM notifications")
+        .await;
     let again = post_keyed(&app, Some(&moderator.token), &path, "res", &body).await;
     assert!(replayed(&again));
     assert_eq!(json_with_status(again, 200).await, first);
-    assert_eq!(app.count("SELECT count(*) AS count FROM events").await, events);
-    assert_eq!(app.count("SELECT count(*) AS count FROM notifications").await, notices);
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM events").await,
+        events
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM notifications")
+            .await,
+        notices
+    );
 }
 
 #[tokio::test]
 async fn a_retried_registration_creates_one_account_and_answers_a_working_session() {
     let app = TestApp::spawn().await;
     let path = "/api/v1/auth/register";
-    let body = json!({"username": "keyed", "email": "keyed@example.com", "password": STRONG_PASSWORD});
+    let body =
+        json!({"username": "keyed", "email": "keyed@example.com", "password": STRONG_PASSWORD});
     let first = json_with_status(post_keyed(&app, None, path, "reg", &body).await, 201).await;
     let again = post_keyed(&app, None, path, "reg", &body).await;
     assert!(replayed(&again));
@@ -100,14 +121,19 @@ async fn a_retried_registration_creates_one_account_and_answers_a_working_sessio
     let token = again["access_token"].as_str().expect("token");
     json_with_status(app.get_as(token, "/api/v1/me").await, 200).await;
     assert_eq!(
-        app.count("SELECT count(*) AS count FROM users WHERE username = 'keyed'").await,
+        app.count("SELECT count(*) AS count FROM users WHERE username = 'keyed'")
+            .await,
         1
     );
     let stored = app
         .count("SELECT count(*) AS count FROM idempotency_keys WHERE position(convert_to($$refresh_token$$, 'UTF8') IN body) > 0")
         .await;
     assert_eq!(stored, 0, "no token is stored");
-    let other = json!({"username": "keyed2", "email": "keyed2@example.com", "password": STRONG_PASSWORD});
+    let other =
+        json!({"username": "keyed2", "email": "keyed2@example.com", "password": STRONG_PASSWORD});
     let problem = assert_problem(post_keyed(&app, None, path, "reg", &other).await, 422).await;
-    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["field"], "Idempotency-Key",
+        "{problem}"
+    );
 }

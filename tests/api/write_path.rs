@@ -108,6 +108,59 @@ async fn a_forecast_costs_at_most_three_statements_and_one_checkout() {
         .count("SELECT forecaster_count::bigint AS count FROM predictions")
         .await;
     assert_eq!(stored, 2, "the author's and bob's current forecasts");
-    let history = app.count("SELECT count(*) AS count FROM forecast_history").await;
+    let history = app
+        .count("SELECT count(*) AS count FROM forecast_history")
+        .await;
     assert_eq!(history, 6, "the author's first and bob's five");
+}
+
+#[tokio::test]
+async fn counters_are_exact_after_32_concurrent_writers() {
+    let app = TestApp::spawn().await; // rate limits are off in tests
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Storm", &[]).await;
+    let root = app.register("root_author").await;
+    let top = app.comment_id(&root, &slug, "The root.", None).await;
+    let child = app.comment_id(&root, &slug, "A child.", Some(top)).await;
+    let mut writers = Vec::new();
+    for i in 0..32 {
+        writers.push(app.register(&format!("writer{i}")).await);
+    }
+    let path = format!("/api/v1/articles/{slug}/comments");
+    let posts = writers.iter().enumerate().map(|(i, writer)| {
+        let (app, path) = (&app, &path);
+        async move {
+            for n in 0..4 {
+                let parent = match (i + n) % 3 {
+                    0 => None,
+                    1 => Some(top),
+                    _ => Some(child),
+                };
+                let body =
+                    serde_json::json!({"body": format!("Writer {i}, {n}."), "parent_id": parent});
+                json_with_status(app.post_as(&writer.token, path, &body).await, 201).await;
+            }
+        }
+    });
+    futures_util::future::join_all(posts).await;
+    let comments = app.count("SELECT count(*) AS count FROM comments").await;
+    assert_eq!(comments, 2 + 32 * 4);
+    let article = app
+        .count("SELECT comment_count AS count FROM articles WHERE slug <> ''")
+        .await;
+    assert_eq!(article, comments);
+    let wrong = app
+        .count(
+            "WITH d AS (SELECT unnest(path) AS id, count(*) AS n FROM comments GROUP BY 1),
+                  r AS (SELECT parent_id AS id, count(*) AS n FROM comments
+                        WHERE parent_id IS NOT NULL GROUP BY 1)
+             SELECT count(*) AS count FROM comments c LEFT JOIN d USING (id) LEFT JOIN r USING (id)
+             WHERE c.descendant_count <> coalesce(d.n, 0) OR c.reply_count <> coalesce(r.n, 0)",
+        )
+        .await;
+    assert_eq!(wrong, 0, "reply and descendant counts equal a recount");
+    let created = app
+        .count("SELECT count(*) AS count FROM events WHERE kind = 'comment_created'")
+        .await;
+    assert_eq!(created, comments);
 }

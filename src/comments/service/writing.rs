@@ -7,16 +7,16 @@ use chrono::{DateTime, Utc};
 
 use crate::articles::markdown::MentionLinks;
 use crate::articles::queries::find_live_id;
+use crate::auth::extract::Ban;
 use crate::comments::domain;
 use crate::comments::error::CommentError;
 use crate::comments::model::{CreateCommentRequest, UpdateCommentRequest, COMMENT_MAX};
-use crate::auth::extract::Ban;
 use crate::comments::queries::create::{self, OneStatementComment};
 use crate::comments::queries::NewComment;
-use crate::notifications::domain::MAX_NOTIFIED_MENTIONS;
 use crate::comments::write::{self, NewText};
 use crate::db::DbPool;
 use crate::error::{FieldError, FieldErrors};
+use crate::notifications::domain::MAX_NOTIFIED_MENTIONS;
 use crate::notifications::queries::MentionedUser;
 use crate::notifications::service::mentioned_users;
 use crate::text::required_text;
@@ -58,8 +58,16 @@ pub async fn post(
         .map(|p| crate::predictions::domain::parse_new(p, now, &mut errors));
     let mentioned: Vec<UserId> = mentioned.iter().map(|u| u.id).collect();
     if let (true, None, Some(text), Some(html)) = (errors.is_empty(), &prediction, &text, &html) {
-        return post_in_one_statement(conn, author_id, slug, request, (text, html), &mentioned, now)
-            .await;
+        return post_in_one_statement(
+            conn,
+            author_id,
+            slug,
+            request,
+            (text, html),
+            &mentioned,
+            now,
+        )
+        .await;
     }
     let found = find_live_id(conn, slug)
         .await

@@ -20,8 +20,8 @@ pub mod queries;
 use std::future::Future;
 
 use actix_web::body::MessageBody;
-use actix_web::web::Bytes;
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -116,9 +116,7 @@ pub fn keyed(
         return Err(invalid_key("repeated", "send one Idempotency-Key header"));
     }
     let bytes = value.as_bytes();
-    if bytes.is_empty()
-        || bytes.len() > MAX_KEY_LEN
-        || !bytes.iter().all(|b| b.is_ascii_graphic())
+    if bytes.is_empty() || bytes.len() > MAX_KEY_LEN || !bytes.iter().all(|b| b.is_ascii_graphic())
     {
         return Err(invalid_key(
             "invalid",
@@ -222,10 +220,9 @@ async fn answer_of(response: HttpResponse) -> Result<Answer, ApiError> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json")
         .to_owned();
-    let body = response
-        .into_body()
-        .try_into_bytes()
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("an idempotent answer is not in memory")))?;
+    let body = response.into_body().try_into_bytes().map_err(|_| {
+        ApiError::internal(anyhow::anyhow!("an idempotent answer is not in memory"))
+    })?;
     Ok(Answer {
         status,
         content_type,
