@@ -164,3 +164,34 @@ async fn counters_are_exact_after_32_concurrent_writers() {
         .await;
     assert_eq!(created, comments);
 }
+
+#[tokio::test]
+async fn a_report_costs_two_statements_and_one_checkout() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let slug = app.create_article(&admin, "Budget", &[]).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            app.comment_id(&alice, &slug, &format!("Reportable {i}."), None)
+                .await,
+        );
+    }
+    let cost = cost_of(&app, |i| {
+        let (app, bob, id) = (&app, &bob, ids[i]);
+        async move {
+            let path = format!("/api/v1/comments/{id}/reports");
+            let body = serde_json::json!({"reason": "Spam"});
+            json_with_status(app.post_as(&bob.token, &path, &body).await, 201).await;
+        }
+    })
+    .await;
+    eprintln!("report: {cost:?} (statements, checkouts)");
+    assert!(cost.0 <= 2 && cost.1 == 1, "report cost {cost:?}");
+    let counted = app
+        .count("SELECT sum(open_report_count)::bigint AS count FROM comments")
+        .await;
+    assert_eq!(counted, 5);
+}

@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{AuthUser, Moderator};
+use crate::auth::{AuthConn, Moderator};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::idempotency;
@@ -40,14 +40,15 @@ pub struct ReportListQuery {
     )
 )]
 #[post("/comments/{id}/reports")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = caller.user.id.get()))]
 pub async fn report_comment(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
     id: web::Path<i64>,
     body: ApiJson<ReportRequest>,
+    caller: AuthConn,
 ) -> Result<HttpResponse, ApiError> {
+    let AuthConn { user, mut conn } = caller;
     user.ensure_can_contribute()?;
     let limits = state.limiter.limits();
     state
@@ -58,7 +59,7 @@ pub async fn report_comment(
     let now = state.clock.now();
     idempotency::around(&state.pool, keyed, now, async || {
         let filed =
-            reports::file_report(&state.pool, user.id, CommentId(*id), &body.reason, now).await?;
+            reports::file_report(&mut conn, user.id, CommentId(*id), &body.reason, now).await?;
         Ok(HttpResponse::Created().json(filed))
     })
     .await
