@@ -124,26 +124,20 @@ async fn post_and_answer(
     )
 )]
 #[patch("/comments/{id}")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = caller.user.id.get()))]
 pub async fn update_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
     id: web::Path<i64>,
     body: ApiJson<UpdateCommentRequest>,
+    caller: AuthConn,
 ) -> Result<web::Json<CommentView>, ApiError> {
+    let AuthConn { user, mut conn } = caller;
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
-    writing::edit(
-        &state.pool,
-        user.id,
-        CommentId(*id),
-        &body,
-        state.clock.now(),
-    )
-    .await?;
-    let view =
-        reading::comment(&state.pool, CommentId(*id), Some(&user), state.clock.now()).await?;
+    let now = state.clock.now();
+    writing::edit(&mut conn, user.id, CommentId(*id), &body, now).await?;
+    let view = reading::comment_on(&mut conn, CommentId(*id), Some(&user), now).await?;
     Ok(web::Json(view))
 }
 

@@ -166,11 +166,11 @@ async fn look_up_mentions(
     }
 }
 
-/// Edits a comment as its author: the body and/or the prediction's terms, each checked
-/// before the transaction takes any lock.
+/// Edits a comment as its author, on the request's one connection: the body and/or the
+/// prediction's terms, each checked before the transaction takes any lock.
 #[tracing::instrument(skip_all, fields(comment_id = id.get(), author_id = author_id.get()))]
 pub async fn edit(
-    pool: &DbPool,
+    conn: &mut AsyncPgConnection,
     author_id: UserId,
     id: CommentId,
     request: &UpdateCommentRequest,
@@ -184,8 +184,7 @@ pub async fn edit(
         .body
         .as_deref()
         .and_then(|raw| errors.check(required_text(raw, "body", 1, COMMENT_MAX, false)));
-    let mut conn = pool.get().await?;
-    let (mentioned, links) = look_up_mentions(&mut conn, text.as_deref()).await?;
+    let (mentioned, links) = look_up_mentions(conn, text.as_deref()).await?;
     let new_html = text
         .as_deref()
         .and_then(|text| errors.check(domain::render_body_linking(text, &links)));
@@ -199,7 +198,7 @@ pub async fn edit(
         html,
         mentioned,
     });
-    write::edit_comment(&mut conn, id, author_id, new_text, edit, now).await
+    write::edit_comment(conn, id, author_id, new_text, edit, now).await
 }
 
 /// Deletes a comment as its author (also one a moderator removed); repeating it is no error.
