@@ -85,6 +85,9 @@ pub struct Metrics {
     in_flight: Gauge,
     pool: PoolGauges,
     events: [Counter; 6],
+    db: std::sync::Arc<crate::db::counters::DbCounters>,
+    db_statements: Counter,
+    db_checkouts: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -100,6 +103,9 @@ impl Default for Metrics {
             in_flight: Gauge::default(),
             pool: PoolGauges::default(),
             events: Default::default(),
+            db: Default::default(),
+            db_statements: Counter::default(),
+            db_checkouts: Counter::default(),
         };
         fresh.register();
         fresh
@@ -153,6 +159,21 @@ impl Metrics {
         for ((name, help), counter) in EVENTS.iter().zip(&self.events) {
             registry.register(*name, *help, counter.clone());
         }
+        registry.register(
+            "hindsight_db_statements",
+            "Statements sent on pooled connections, BEGIN and COMMIT included",
+            self.db_statements.clone(),
+        );
+        registry.register(
+            "hindsight_db_checkouts",
+            "Connections handed out by the pool",
+            self.db_checkouts.clone(),
+        );
+    }
+
+    /// The database counters the pool feeds (see `db::counters`).
+    pub fn db_counters(&self) -> &std::sync::Arc<crate::db::counters::DbCounters> {
+        &self.db
     }
 
     /// A request started.
@@ -192,6 +213,12 @@ impl Metrics {
             .in_use
             .set(gauge(status.size.saturating_sub(status.available)));
         self.pool.waiting.set(gauge(status.waiting));
+        // Counters only go up: move the exposed ones to the pool's totals.
+        let behind = |exposed: &Counter, total: u64| total.saturating_sub(exposed.get());
+        self.db_statements
+            .inc_by(behind(&self.db_statements, self.db.statements()));
+        self.db_checkouts
+            .inc_by(behind(&self.db_checkouts, self.db.checkouts()));
         let mut out = String::with_capacity(4096);
         encode(&mut out, &self.registry)?;
         Ok(out)

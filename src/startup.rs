@@ -162,7 +162,8 @@ impl Application {
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         db::ensure_database(&settings.database_url).await?;
         db::run_migrations(&settings.database_url).await?;
-        let pool = db::build_pool(&settings)?;
+        let metrics = crate::metrics::Metrics::default();
+        let pool = db::build_pool(&settings, metrics.db_counters())?;
         {
             let mut conn = pool.get().await.context("connecting to set up search")?;
             crate::search::apply_language(&mut conn, &settings.search_language).await?;
@@ -204,7 +205,7 @@ impl Application {
                 settings.rate_limits.clone(),
                 clock.clone(),
             ),
-            metrics: crate::metrics::Metrics::default(),
+            metrics,
             hub: hub.clone(),
             stream_limits: crate::events::limits::StreamLimits::new(
                 settings.streams.per_ip,

@@ -144,7 +144,7 @@ impl FromRequest for Moderator {
 pub struct Admin(pub AuthUser);
 
 /// The bearer token of the request: `Ok(None)` without an Authorization header.
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -163,11 +163,21 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let mut conn = state.pool.get().await?;
+    authenticate_on(state, &mut conn, token).await
+}
+
+/// Checks the token and re-reads the user on a connection the caller holds (the write path
+/// keeps it for the rest of the request: one checkout, see `auth::held`).
+pub(crate) async fn authenticate_on(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    token: &str,
+) -> Result<AuthUser, ApiError> {
     let refused = || ApiError::Unauthenticated("the access token is invalid or expired");
     let claims = state.tokens.verify_access(token, state.clock.now())?;
     let user_id: i64 = claims.sub.parse().map_err(|_| refused())?;
-    let mut conn = state.pool.get().await?;
-    let row = queries::find_for_auth(&mut conn, user_id).await?;
+    let row = queries::find_for_auth(conn, user_id).await?;
     match row {
         Some(row) if row.deleted_at.is_none() && row.token_version == claims.ver => Ok(AuthUser {
             id: row.id,
@@ -186,7 +196,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
     }
 }
 
-fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+pub(crate) fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))

@@ -3,10 +3,12 @@
 //! may call it.
 
 pub mod extract;
+pub mod held;
 pub mod password;
 pub mod queries;
 pub mod role;
 pub mod tokens;
 
 pub use extract::{Admin, AuthUser, MaybeUser, Moderator};
+pub use held::AuthConn;
 pub use role::Role;

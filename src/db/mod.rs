@@ -24,6 +24,9 @@ pub mod schema;
 /// What a database error means (lost connection, timeout, constraint, retryable), in one place.
 pub mod failure;
 
+/// Statements and checkouts counted for `/metrics`.
+pub mod counters;
+
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -49,13 +52,20 @@ pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 /// looks costlier, ~2–5 ms per request for the thread queries) and JIT off (it compiled those
 /// generic plans on every execution). Recycling is `Fast` (no ping per checkout): broken connections
 /// are still detected and dropped, and a request that meets a dead one answers 503.
-pub fn build_pool(settings: &Settings) -> anyhow::Result<DbPool> {
+/// Every statement and checkout is counted in `counters`.
+pub fn build_pool(
+    settings: &Settings,
+    counters: &std::sync::Arc<counters::DbCounters>,
+) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let for_connections = counters.clone();
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
+        let counter = counters::StatementCounter(for_connections.clone());
         Box::pin(async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.set_instrumentation(counter);
             conn.batch_execute(&format!(
                 "SET statement_timeout = {statement_timeout_ms}; SET application_name = 'hindsight'; \
                  SET plan_cache_mode = force_generic_plan; SET jit = off"
@@ -67,7 +77,16 @@ pub fn build_pool(settings: &Settings) -> anyhow::Result<DbPool> {
     });
     let manager = AsyncDieselConnectionManager::new_with_config(&settings.database_url, config);
     let timeout = Some(settings.pool_timeout);
+    let (created, recycled) = (counters.clone(), counters.clone());
     diesel_async::pooled_connection::deadpool::Pool::builder(manager)
+        .post_create(deadpool::managed::Hook::sync_fn(move |_, _| {
+            created.count_checkout();
+            Ok(())
+        }))
+        .post_recycle(deadpool::managed::Hook::sync_fn(move |_, _| {
+            recycled.count_checkout();
+            Ok(())
+        }))
         .max_size(settings.pool_size)
         .wait_timeout(timeout)
         .create_timeout(timeout)

@@ -112,6 +112,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Bytea,
+        status -> Nullable<Int2>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     mod_actions (id) {
         id -> Int8,
         moderator_id -> Nullable<Int8>,
@@ -358,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     forecast_history,
     forecast_scores,
     forecasts,
+    idempotency_keys,
     mod_actions,
     notification_settings,
     notifications,

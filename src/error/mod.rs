@@ -67,6 +67,11 @@ impl FieldErrors {
         }
     }
 
+    /// Whether nothing failed so far (a write may then take its fast path).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// `Ok` when nothing failed, else the 422 naming every field.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

@@ -5,6 +5,7 @@ pub mod cors;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod idempotency;
 pub mod problems;
 pub mod rate_limit;
 pub mod security;

@@ -1,6 +1,7 @@
 //! The background jobs of notifications, each run once per interval across every instance
 //! (`events::jobs::claim` in the job's own transaction): announcing passed deadlines, and
-//! retention (old notifications, old events, expired stream tickets, sent mail). Every
+//! retention (old notifications, old events, expired stream tickets, sent mail, expired
+//! idempotency keys). Every
 //! instance ticks; the one whose claim succeeds does the work.
 
 use std::future::Future;
@@ -142,7 +143,7 @@ pub struct Retention {
 
 /// Deletes notifications older than their retention, events older than theirs (moving the
 /// log's `pruned_through`), expired stream tickets and mail sent more than
-/// `mail::SENT_RETENTION` ago, and clears the mail marks of notifications too old to be mailed,
+/// `mail::SENT_RETENTION` ago, `Idempotency-Key`s older than their 24 hours, and clears the mail marks of notifications too old to be mailed,
 /// in one transaction with the claim.
 /// Returns false when another instance holds the claim.
 pub async fn prune(
@@ -176,7 +177,21 @@ pub async fn prune(
             now - crate::notifications::mail::domain::STALE_AFTER,
         )
         .await?;
-        tracing::debug!(notifications, events, tickets, mail, unmailed, "retention");
+        let keys = crate::http::idempotency::queries::prune(
+            conn,
+            now,
+            crate::http::idempotency::TTL_HOURS,
+        )
+        .await?;
+        tracing::debug!(
+            notifications,
+            events,
+            tickets,
+            mail,
+            unmailed,
+            keys,
+            "retention"
+        );
         Ok(true)
     })
     .await

@@ -7,12 +7,14 @@ use crate::accounts::service::auth as service;
 use crate::accounts::service::reset as service_reset;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiJson;
+use crate::http::idempotency::{self, Answer, Claim};
 use crate::http::problems::*;
 use crate::startup::AppState;
 
 /// Create an account; everyone registers as `reader` (a `role` field is ignored).
 #[utoipa::path(
     tag = "accounts",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, scoped per client IP. A retry with the same key and body within 24 hours creates no second account: it answers 201 with `Idempotent-Replayed: true` and a fresh session of the account (the first answer's tokens are never stored); the same key with another body is a 422, while the first request still runs a 409.")),
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered and logged in", body = AuthResponse),
@@ -31,9 +33,45 @@ pub async fn register(
     state
         .limiter
         .take(state.limiter.limits().auth_per_ip, &format!("auth:{ip}"))?;
+    let keyed = idempotency::keyed(&req, format!("register:{ip}"), body.digest())?;
     let body = body.into_inner()?;
-    let response = service::register(&state, &body, state.clock.now()).await?;
-    Ok(HttpResponse::Created().json(response))
+    let now = state.clock.now();
+    let Some(keyed) = keyed else {
+        let response = service::register(&state, &body, now).await?;
+        return Ok(HttpResponse::Created().json(response));
+    };
+    let claim = {
+        let mut conn = state.pool.get().await?;
+        idempotency::claim(&mut conn, &keyed, now).await?
+    };
+    if let Claim::Replay(_) = claim {
+        // The account exists: a fresh session for it rather than the first answer's tokens,
+        // which are never stored. The fingerprint covers the password, so only the client
+        // that registered gets here.
+        let credentials = LoginRequest {
+            login: body.username.clone(),
+            password: body.password.clone(),
+            device_token: None,
+        };
+        let response = service::login(&state, &ip, credentials).await?;
+        return Ok(HttpResponse::Created()
+            .insert_header((idempotency::REPLAYED, "true"))
+            .json(response));
+    }
+    match service::register(&state, &body, now).await {
+        Ok(response) => {
+            // Stored: the account only (the key's proof of the first success).
+            let stored = Answer::json(actix_web::http::StatusCode::CREATED, &response.user)?;
+            let mut conn = state.pool.get().await?;
+            idempotency::complete(&mut conn, &keyed, &stored).await?;
+            Ok(HttpResponse::Created().json(response))
+        }
+        Err(refused) => {
+            let mut conn = state.pool.get().await?;
+            idempotency::release(&mut conn, &keyed).await?;
+            Err(refused.into())
+        }
+    }
 }
 
 /// Log in with username or email (either ignoring case). Unknown account and wrong password

@@ -2,13 +2,15 @@
 //! call `comments::service::writing` and answer with the comment as its author now sees it.
 
 use crate::ids::CommentId;
-use actix_web::{delete, patch, post, web, HttpResponse};
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthConn, AuthUser};
 use crate::comments::model::*;
 use crate::comments::service::{reading, writing};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiJson;
+use crate::http::idempotency::{self, Answer, Claim};
 use crate::http::problems::*;
 use crate::startup::AppState;
 
@@ -50,7 +52,10 @@ fn limit_comments(state: &AppState, user: &AuthUser, write: CommentWrite) -> Res
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(
+        ("slug" = String, Path, description = "The article's slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters. A retry with the same key within 24 hours answers the first response (with `Idempotent-Replayed: true`) and creates nothing; the same key with another body is a 422. Scoped per user.")
+    ),
     request_body = CreateCommentRequest,
     responses(
         (status = 201, description = "Created", body = CommentView),
@@ -59,20 +64,51 @@ fn limit_comments(state: &AppState, user: &AuthUser, write: CommentWrite) -> Res
     )
 )]
 #[post("/articles/{slug}/comments")]
-#[tracing::instrument(skip_all, fields(slug = %slug, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(slug = %slug, user_id = caller.user.id.get()))]
 pub async fn create_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    req: HttpRequest,
     slug: web::Path<String>,
     body: ApiJson<CreateCommentRequest>,
+    caller: AuthConn,
 ) -> Result<HttpResponse, ApiError> {
+    let AuthConn { user, mut conn } = caller;
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Create)?;
+    let keyed = idempotency::keyed(&req, format!("user:{}", user.id), body.digest())?;
     let body = body.into_inner()?;
-    let id = writing::post(&state.pool, user.id, &slug, &body, state.clock.now()).await?;
+    let now = state.clock.now();
+    let Some(keyed) = keyed else {
+        let answer = post_and_answer(&state, &mut conn, &user, &slug, &body).await?;
+        return Ok(answer.into_response());
+    };
+    // The key commits with the comment: a crash never keeps one without the other.
+    let answer = conn
+        .transaction(async |conn| {
+            if let Claim::Replay(answer) = idempotency::claim(conn, &keyed, now).await? {
+                return Ok::<_, ApiError>(answer);
+            }
+            let answer = post_and_answer(&state, conn, &user, &slug, &body).await?;
+            idempotency::complete(conn, &keyed, &answer).await?;
+            Ok(answer)
+        })
+        .await?;
+    Ok(answer.into_response())
+}
+
+/// Writes the comment and answers with it as its author sees it, on the request's connection.
+async fn post_and_answer(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    slug: &str,
+    body: &CreateCommentRequest,
+) -> Result<Answer, ApiError> {
+    let now = state.clock.now();
+    let id = writing::post(conn, user.id, slug, body, now).await?;
     state.metrics.count(crate::metrics::Event::Comment);
-    let view = reading::comment(&state.pool, id, Some(&user), state.clock.now()).await?;
-    Ok(HttpResponse::Created().json(view))
+    let view = reading::comment_on(conn, id, Some(user), now).await?;
+    Answer::json(actix_web::http::StatusCode::CREATED, &view)
 }
 
 /// Edit a comment (its author only); the previous text goes into the edit history.
@@ -88,26 +124,20 @@ pub async fn create_comment(
     )
 )]
 #[patch("/comments/{id}")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = caller.user.id.get()))]
 pub async fn update_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
     id: web::Path<i64>,
     body: ApiJson<UpdateCommentRequest>,
+    caller: AuthConn,
 ) -> Result<web::Json<CommentView>, ApiError> {
+    let AuthConn { user, mut conn } = caller;
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
-    writing::edit(
-        &state.pool,
-        user.id,
-        CommentId(*id),
-        &body,
-        state.clock.now(),
-    )
-    .await?;
-    let view =
-        reading::comment(&state.pool, CommentId(*id), Some(&user), state.clock.now()).await?;
+    let now = state.clock.now();
+    writing::edit(&mut conn, user.id, CommentId(*id), &body, now).await?;
+    let view = reading::comment_on(&mut conn, CommentId(*id), Some(&user), now).await?;
     Ok(web::Json(view))
 }
 

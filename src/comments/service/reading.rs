@@ -134,7 +134,18 @@ pub async fn comment(
     now: DateTime<Utc>,
 ) -> Result<CommentView, CommentError> {
     let mut conn = pool.get().await?;
-    let row = reads::find_comment(&mut conn, id, reader.map(|u| u.id))
+    comment_on(&mut conn, id, reader, now).await
+}
+
+/// One comment as `reader` sees it, on a connection the caller holds (the write path answers
+/// with the comment it wrote on its one connection).
+pub async fn comment_on(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: CommentId,
+    reader: Option<&AuthUser>,
+    now: DateTime<Utc>,
+) -> Result<CommentView, CommentError> {
+    let row = reads::find_comment(conn, id, reader.map(|u| u.id))
         .await
         .map_err(CommentError::at("reading the comment"))?
         .ok_or(CommentError::NotFound(id))?;

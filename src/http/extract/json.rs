@@ -19,12 +19,23 @@ use crate::error::{ApiError, FieldError};
 /// extractor. The handler calls [`ApiJson::into_inner`] after its auth extractors succeeded,
 /// which keeps the documented order (401, then 403, then body problems).
 #[derive(Debug)]
-pub struct ApiJson<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(Result<T, ApiError>);
+///
+/// With an `Idempotency-Key` header it also keeps the SHA-256 of the raw body, which the key's
+/// fingerprint covers (`http::idempotency`).
+pub struct ApiJson<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(
+    Result<T, ApiError>,
+    Option<[u8; 32]>,
+);
 
 impl<T, const LIMIT: usize> ApiJson<T, LIMIT> {
     /// The parsed body, or the problem with it.
     pub fn into_inner(self) -> Result<T, ApiError> {
         self.0
+    }
+
+    /// The SHA-256 of the raw body, when the request carries an `Idempotency-Key`.
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        self.1
     }
 }
 
@@ -59,35 +70,50 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for ApiJson<
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = read_json::<T>(req, payload, LIMIT);
-        Box::pin(async move { Ok(ApiJson(body.await)) })
+        let digest = req.headers().contains_key(crate::http::idempotency::HEADER);
+        let body = read_json::<T>(req, payload, LIMIT, digest);
+        Box::pin(async move {
+            let (parsed, digest) = body.await;
+            Ok(ApiJson(parsed, digest))
+        })
     }
 }
+
+/// The parsed body and, when `digest` is asked for and the body was read, its SHA-256.
+type ReadBody<T> = (Result<T, ApiError>, Option<[u8; 32]>);
 
 fn read_json<T: DeserializeOwned + 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     limit: usize,
-) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    digest: bool,
+) -> LocalBoxFuture<'static, ReadBody<T>> {
     let json = is_json(req);
     let declared = declared_length(req);
     let mut payload = payload.take();
     Box::pin(async move {
         if declared.is_some_and(|len| len > limit) {
-            return Err(ApiError::PayloadTooLarge { limit });
+            return (Err(ApiError::PayloadTooLarge { limit }), None);
         }
         if !json {
-            return Err(ApiError::UnsupportedMediaType);
+            return (Err(ApiError::UnsupportedMediaType), None);
         }
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => return (Err(ApiError::MalformedBody(e.to_string())), None),
+            };
             if body.len() + chunk.len() > limit {
-                return Err(ApiError::PayloadTooLarge { limit });
+                return (Err(ApiError::PayloadTooLarge { limit }), None);
             }
             body.extend_from_slice(&chunk);
         }
-        parse_json(&body)
+        let hash = digest.then(|| {
+            use sha2::Digest;
+            sha2::Sha256::digest(&body).into()
+        });
+        (parse_json(&body), hash)
     })
 }
 

@@ -12,7 +12,7 @@ use crate::ids::UserId;
 
 /// The class of the advisory locks that order a user's new comments against bans of that
 /// user (`ban` in ASCII).
-const BAN_LOCK_CLASS: i32 = 0x0062_616e;
+pub const BAN_LOCK_CLASS: i32 = 0x0062_616e;
 
 /// A user's stored ban columns, as a comment being written reads them under the ban lock.
 #[derive(Debug, Clone, Queryable, Selectable)]

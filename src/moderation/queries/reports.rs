@@ -146,48 +146,6 @@ pub async fn resolved_reports(
     .await
 }
 
-/// A report to file.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = reports)]
-pub struct NewReport<'a> {
-    /// The comment reported.
-    pub comment_id: CommentId,
-    /// Its article (reports vanish from lists with it).
-    pub article_id: ArticleId,
-    /// Who reports.
-    pub reporter_id: UserId,
-    /// Why.
-    pub reason: &'a str,
-    /// When.
-    pub created_at: DateTime<Utc>,
-}
-
-/// Files a report; a second open one by the same reporter violates `reports_open_key`.
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = report.comment_id.get()))]
-pub async fn insert_report(
-    conn: &mut AsyncPgConnection,
-    report: &NewReport<'_>,
-) -> QueryResult<ReportId> {
-    diesel::insert_into(reports::table)
-        .values(report)
-        .returning(reports::id)
-        .get_result(conn)
-        .await
-}
-
-/// Adds one to the comment's stored open-report count (the queue's sort key).
-#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
-pub async fn count_new_report(
-    conn: &mut AsyncPgConnection,
-    comment_id: CommentId,
-) -> QueryResult<()> {
-    diesel::update(comments::table.find(comment_id))
-        .set(comments::open_report_count.eq(comments::open_report_count + 1))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
 /// How many reports on the comment are still open.
 #[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
 pub async fn count_open(conn: &mut AsyncPgConnection, comment_id: CommentId) -> QueryResult<i64> {
@@ -252,4 +210,35 @@ pub async fn close_open_reports(
         .execute(conn)
         .await?;
     Ok(reporters)
+}
+
+/// What `file_report.sql` found and did.
+#[derive(Debug, QueryableByName)]
+pub struct FiledRow {
+    /// The comment's state; None when there is no such comment (or its article is deleted).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub state: Option<String>,
+    /// The new report; None when the comment is not visible.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub report_id: Option<i64>,
+}
+
+/// Files a report and counts it in one statement (see `file_report.sql`).
+#[tracing::instrument(level = "debug", skip_all, fields(comment_id = comment_id.get()))]
+pub async fn file_report(
+    conn: &mut AsyncPgConnection,
+    comment_id: CommentId,
+    reporter_id: UserId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<FiledRow> {
+    cached(
+        diesel::sql_query(include_str!("file_report.sql"))
+            .bind::<BigInt, _>(comment_id)
+            .bind::<BigInt, _>(reporter_id)
+            .bind::<Text, _>(reason)
+            .bind::<Timestamptz, _>(now),
+    )
+    .get_result(conn)
+    .await
 }

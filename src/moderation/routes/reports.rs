@@ -1,12 +1,13 @@
 //! `POST /comments/{id}/reports`, `GET /reports` and `POST /reports/{comment_id}/resolution`.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{AuthUser, Moderator};
+use crate::auth::{AuthConn, Moderator};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::idempotency;
 use crate::http::problems::*;
 use crate::ids::CommentId;
 use crate::moderation::model::*;
@@ -31,7 +32,7 @@ pub struct ReportListQuery {
 #[utoipa::path(
     tag = "moderation",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Comment id")),
+    params(("id" = i64, Path, description = "Comment id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters. A retry with the same key within 24 hours answers the first response (with `Idempotent-Replayed: true`) and does nothing again; the same key with another body is a 422, while the first request still runs a 409. Scoped per user.")),
     request_body = ReportRequest,
     responses(
         (status = 201, description = "Filed", body = FiledReport),
@@ -39,23 +40,29 @@ pub struct ReportListQuery {
     )
 )]
 #[post("/comments/{id}/reports")]
-#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(comment_id = *id, user_id = caller.user.id.get()))]
 pub async fn report_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    req: HttpRequest,
     id: web::Path<i64>,
     body: ApiJson<ReportRequest>,
+    caller: AuthConn,
 ) -> Result<HttpResponse, ApiError> {
+    let AuthConn { user, mut conn } = caller;
     user.ensure_can_contribute()?;
     let limits = state.limiter.limits();
     state
         .limiter
         .take(limits.reports, &format!("reports:{}", user.id))?;
+    let keyed = idempotency::keyed(&req, format!("user:{}", user.id), body.digest())?;
     let body = body.into_inner()?;
     let now = state.clock.now();
-    let filed =
-        reports::file_report(&state.pool, user.id, CommentId(*id), &body.reason, now).await?;
-    Ok(HttpResponse::Created().json(filed))
+    idempotency::around(&state.pool, keyed, now, async || {
+        let filed =
+            reports::file_report(&mut conn, user.id, CommentId(*id), &body.reason, now).await?;
+        Ok(HttpResponse::Created().json(filed))
+    })
+    .await
 }
 
 /// Report groups for moderators: open ones most reported first, or resolved ones newest first
@@ -94,7 +101,7 @@ pub async fn list_reports(
 #[utoipa::path(
     tag = "moderation",
     security(("bearer" = [])),
-    params(("comment_id" = i64, Path, description = "The reported comment")),
+    params(("comment_id" = i64, Path, description = "The reported comment"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters. A retry with the same key within 24 hours answers the first response (with `Idempotent-Replayed: true`) and does nothing again; the same key with another body is a 422, while the first request still runs a 409. Scoped per user.")),
     request_body = ReportResolutionRequest,
     responses(
         (status = 200, description = "The resolved group", body = ReportGroup),
@@ -105,20 +112,25 @@ pub async fn list_reports(
 #[tracing::instrument(skip_all, fields(comment_id = *comment_id, moderator_id = moderator.0.id.get()))]
 pub async fn resolve_reports(
     state: web::Data<AppState>,
+    req: HttpRequest,
     moderator: Moderator,
     comment_id: web::Path<i64>,
     body: ApiJson<ReportResolutionRequest>,
-) -> Result<web::Json<ReportGroup>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let keyed = idempotency::keyed(&req, format!("user:{}", moderator.0.id), body.digest())?;
     let body = body.into_inner()?;
     let (id, now) = (CommentId(*comment_id), state.clock.now());
-    let group = reports::resolve_reports(
-        &state.pool,
-        &moderator.0,
-        id,
-        body.action,
-        &body.reason,
-        now,
-    )
-    .await?;
-    Ok(web::Json(group))
+    idempotency::around(&state.pool, keyed, now, async || {
+        let group = reports::resolve_reports(
+            &state.pool,
+            &moderator.0,
+            id,
+            body.action,
+            &body.reason,
+            now,
+        )
+        .await?;
+        Ok(HttpResponse::Ok().json(group))
+    })
+    .await
 }

@@ -26,7 +26,7 @@ use crate::moderation::domain::{self, ensure_can_act};
 use crate::moderation::error::ModerationError;
 use crate::moderation::log::{self, Action, Entry};
 use crate::moderation::model::*;
-use crate::moderation::queries::reports::{self as queries, NewReport, NewResolution, ReportRow};
+use crate::moderation::queries::reports::{self as queries, NewResolution, ReportRow};
 use crate::notifications::{NewNotification, NotificationKind};
 use crate::pagination::{self, Cursor, Page};
 
@@ -34,42 +34,26 @@ use crate::pagination::{self, Cursor, Page};
 /// log row; reporters never see each other, and authors never see who reported them.
 #[tracing::instrument(skip_all, fields(comment_id = id.get(), reporter_id = reporter_id.get()))]
 pub async fn file_report(
-    pool: &DbPool,
+    conn: &mut AsyncPgConnection,
     reporter_id: UserId,
     id: CommentId,
     raw_reason: &str,
     now: DateTime<Utc>,
 ) -> Result<FiledReport, ModerationError> {
     let reason = domain::reason(raw_reason)?;
-    let mut conn = pool.get().await?;
-    let report_id = conn
-        .transaction(async |conn| {
-            let comment = find_comment_for_write(conn, id).await?;
-            if !domain::is_live(Some(comment.state)) {
-                return Err(ModerationError::CommentNotLive);
-            }
-            let report = NewReport {
-                comment_id: id,
-                article_id: comment.article_id,
-                reporter_id,
-                reason: &reason,
-                created_at: now,
-            };
-            let report_id =
-                queries::insert_report(conn, &report).await.map_err(
-                    |e| match violated_constraint(&e) {
-                        Some("reports_open_key") => ModerationError::AlreadyReported,
-                        _ => ModerationError::at("filing the report")(e),
-                    },
-                )?;
-            queries::count_new_report(conn, id)
-                .await
-                .map_err(ModerationError::at("counting the report"))?;
-            Ok(report_id)
-        })
-        .await?;
+    let filed = queries::file_report(conn, id, reporter_id, &reason, now)
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some("reports_open_key") => ModerationError::AlreadyReported,
+            _ => ModerationError::at("filing the report")(e),
+        })?;
+    let report_id = match (filed.state, filed.report_id) {
+        (None, _) => return Err(ModerationError::CommentNotFound(id)),
+        (Some(_), Some(report_id)) => report_id,
+        (Some(_), None) => return Err(ModerationError::CommentNotLive),
+    };
     Ok(FiledReport {
-        id: report_id.get(),
+        id: report_id,
         comment_id: id.get(),
         reason,
         created_at: now,

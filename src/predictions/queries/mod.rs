@@ -10,8 +10,8 @@ mod reads;
 mod scores;
 
 pub use forecasts::{
-    current_terms, insert, lock, lock_for_comment, record_forecast, update_terms, LockedPrediction,
-    NewPrediction, Terms,
+    current_terms, forecast_once, insert, lock, lock_for_comment, record_forecast, update_terms,
+    ForecastOutcome, LockedPrediction, NewPrediction, Terms,
 };
 pub use leaderboard::{page as leaderboard_page, BoardAfter, BoardRow, BoardScope};
 pub use list::{page as list_page, ListAfter, ListFilter, ListRow};

@@ -2,7 +2,7 @@
 
 use actix_web::{put, web};
 
-use crate::auth::AuthUser;
+use crate::auth::AuthConn;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
@@ -25,18 +25,20 @@ use crate::startup::AppState;
     )
 )]
 #[put("/predictions/{id}/forecast")]
-#[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = user.id.get()))]
+#[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = caller.user.id.get()))]
 pub async fn forecast(
     state: web::Data<AppState>,
-    user: AuthUser,
     id: web::Path<i64>,
     body: ApiJson<ForecastRequest>,
+    caller: AuthConn,
 ) -> Result<web::Json<PredictionView>, ApiError> {
+    let AuthConn { user, mut conn } = caller;
     user.ensure_can_contribute()?;
     state
         .limiter
         .take(state.limiter.limits().votes, &format!("votes:{}", user.id))?;
     let body = body.into_inner()?;
-    let view = service::forecasts::forecast(&state, &user, PredictionId(*id), body).await?;
+    let view =
+        service::forecasts::forecast(&state, &mut conn, &user, PredictionId(*id), body).await?;
     Ok(web::Json(view))
 }

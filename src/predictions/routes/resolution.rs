@@ -1,10 +1,11 @@
 //! `POST /predictions/{id}/resolution`.
 
-use actix_web::{post, web};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 
 use crate::auth::Moderator;
 use crate::error::ApiError;
 use crate::http::extract::ApiJson;
+use crate::http::idempotency;
 use crate::http::problems::*;
 use crate::ids::PredictionId;
 use crate::predictions::model::{PredictionView, ResolutionRequest};
@@ -17,22 +18,29 @@ use crate::startup::AppState;
 #[utoipa::path(
     tag = "predictions",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Prediction id")),
+    params(("id" = i64, Path, description = "Prediction id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters. A retry with the same key within 24 hours answers the first response (with `Idempotent-Replayed: true`) and does nothing again; the same key with another body is a 422, while the first request still runs a 409. Scoped per user.")),
     request_body = ResolutionRequest,
     responses(
         (status = 200, description = "The resolved prediction", body = PredictionView),
-        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[post("/predictions/{id}/resolution")]
 #[tracing::instrument(skip_all, fields(prediction_id = *id, user_id = moderator.0.id.get()))]
 pub async fn resolve(
     state: web::Data<AppState>,
+    req: HttpRequest,
     moderator: Moderator,
     id: web::Path<i64>,
     body: ApiJson<ResolutionRequest>,
-) -> Result<web::Json<PredictionView>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let keyed = idempotency::keyed(&req, format!("user:{}", moderator.0.id), body.digest())?;
     let body = body.into_inner()?;
-    let view = service::resolution::resolve(&state, &moderator.0, PredictionId(*id), body).await?;
-    Ok(web::Json(view))
+    let now = state.clock.now();
+    idempotency::around(&state.pool, keyed, now, async || {
+        let view =
+            service::resolution::resolve(&state, &moderator.0, PredictionId(*id), body).await?;
+        Ok(HttpResponse::Ok().json(view))
+    })
+    .await
 }
