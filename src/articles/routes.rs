@@ -1,7 +1,7 @@
 //! Article handlers: public reads, admin writes. Each extracts, makes one service call and
 //! maps the result; `ArticleError` becomes a problem through `src/error/features.rs`.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -9,6 +9,7 @@ use crate::articles::model::*;
 use crate::articles::service;
 use crate::auth::Admin;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::{ApiJson, ApiQuery, ARTICLE_BODY_LIMIT};
 use crate::http::problems::*;
 use crate::pagination::{self, Page};
@@ -76,9 +77,13 @@ pub async fn list_articles(
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn get_article(
     state: web::Data<AppState>,
+    req: HttpRequest,
     slug: web::Path<String>,
-) -> Result<web::Json<Article>, ApiError> {
-    Ok(web::Json(service::get(&state.pool, &slug).await?))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::Article(&slug), || async {
+        Rendered::json(&service::get(&state.pool, &slug).await?)
+    })
+    .await
 }
 
 /// Create an article (admins). The slug is derived from the title when not given (with a
@@ -120,11 +125,14 @@ pub async fn create_article(
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn update_article(
     state: web::Data<AppState>,
+    req: HttpRequest,
     _admin: Admin,
     slug: web::Path<String>,
     body: ApiJson<UpdateArticleRequest, ARTICLE_BODY_LIMIT>,
 ) -> Result<web::Json<Article>, ApiError> {
     let body = body.into_inner()?;
+    let article = Resource::Article(&slug);
+    caching::check_if_match(&state, &req, None, article, "/api/v1/articles/{slug}").await?;
     let article = service::update(&state.pool, &slug, body, state.clock.now()).await?;
     Ok(web::Json(article))
 }

@@ -119,6 +119,8 @@ pub struct Settings {
     /// Whether accounts without a verified address are read-only (403
     /// `/problems/email-unverified` on writes). Needs `smtp_url`: the links go out by mail.
     pub require_verified_email: bool,
+    /// HTTP caching: the page cache's bound and the anonymous `Cache-Control` ages.
+    pub caching: crate::http::caching::CacheSettings,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -188,6 +190,9 @@ struct Raw {
     mail_poll_ms: Option<u64>,
     mail_max_attempts: Option<u32>,
     require_verified_email: Option<bool>,
+    cache_mb: Option<u64>,
+    cache_max_age_secs: Option<u64>,
+    cache_s_maxage_secs: Option<u64>,
 }
 
 /// A list given as a TOML array or as one comma- or space-separated string (the environment).
@@ -308,6 +313,13 @@ impl Settings {
             require_verified_email: raw
                 .require_verified_email
                 .unwrap_or(defaults.require_verified_email),
+            caching: crate::http::caching::CacheSettings {
+                cache_bytes: raw.cache_mb.map_or(defaults.caching.cache_bytes, |mb| {
+                    mb.saturating_mul(1024 * 1024)
+                }),
+                max_age: secs(raw.cache_max_age_secs, defaults.caching.max_age),
+                s_maxage: secs(raw.cache_s_maxage_secs, defaults.caching.s_maxage),
+            },
         })
     }
 
@@ -337,6 +349,7 @@ impl Settings {
             event_retention: Duration::from_secs(48 * 3_600),
             mail: crate::mail::MailSettings::default(),
             require_verified_email: false,
+            caching: crate::http::caching::CacheSettings::default(),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod schema;
 
 /// What a database error means (lost connection, timeout, constraint, retryable), in one place.
 pub mod failure;
+pub mod versions;
 
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

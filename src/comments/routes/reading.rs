@@ -2,13 +2,14 @@
 //! comments. Each handler extracts, calls `comments::service::reading` and answers.
 
 use crate::ids::CommentId;
-use actix_web::{get, web};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
 use crate::comments::params::{FlatQuery, HistoryQuery, TreeQuery};
 use crate::comments::service::reading;
 use crate::error::ApiError;
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
 use crate::pagination::Page;
@@ -40,13 +41,18 @@ use crate::startup::AppState;
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn article_thread(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<TreeQuery>,
-) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let now = state.clock.now();
-    let page = reading::article_thread(&state.pool, &slug, &query, reader.0.as_ref(), now).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Article(&slug), || async {
+        let now = state.clock.now();
+        let page = reading::article_thread(&state.pool, &slug, &query, viewer, now).await?;
+        Rendered::json(&page)
+    })
+    .await
 }
 
 /// Every listed comment of an article in one flat list (no nesting), for live feeds and
@@ -64,13 +70,18 @@ pub async fn article_thread(
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn article_flat(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<FlatQuery>,
-) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let now = state.clock.now();
-    let page = reading::article_flat(&state.pool, &slug, &query, reader.0.as_ref(), now).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Article(&slug), || async {
+        let now = state.clock.now();
+        let page = reading::article_flat(&state.pool, &slug, &query, viewer, now).await?;
+        Rendered::json(&page)
+    })
+    .await
 }
 
 /// One comment (a deleted one answers as its placeholder).
@@ -87,12 +98,17 @@ pub async fn article_flat(
 #[tracing::instrument(skip_all, fields(comment_id = *id))]
 pub async fn get_comment(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     id: web::Path<i64>,
-) -> Result<web::Json<CommentView>, ApiError> {
-    let now = state.clock.now();
-    let view = reading::comment(&state.pool, CommentId(*id), reader.0.as_ref(), now).await?;
-    Ok(web::Json(view))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Comment(*id), || async {
+        let now = state.clock.now();
+        let view = reading::comment(&state.pool, CommentId(*id), viewer, now).await?;
+        Rendered::json(&view)
+    })
+    .await
 }
 
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
@@ -109,14 +125,18 @@ pub async fn get_comment(
 #[tracing::instrument(skip_all, fields(comment_id = *id))]
 pub async fn comment_replies(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     id: web::Path<i64>,
     ApiQuery(query): ApiQuery<TreeQuery>,
-) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let now = state.clock.now();
-    let page =
-        reading::replies(&state.pool, CommentId(*id), &query, reader.0.as_ref(), now).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Comment(*id), || async {
+        let now = state.clock.now();
+        let page = reading::replies(&state.pool, CommentId(*id), &query, viewer, now).await?;
+        Rendered::json(&page)
+    })
+    .await
 }
 
 /// A comment's earlier versions, oldest first (its author, moderators and admins).

@@ -91,6 +91,7 @@ pub async fn create_comment(
 #[tracing::instrument(skip_all, fields(comment_id = *id, user_id = user.id.get()))]
 pub async fn update_comment(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     user: AuthUser,
     id: web::Path<i64>,
     body: ApiJson<UpdateCommentRequest>,
@@ -98,6 +99,9 @@ pub async fn update_comment(
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
+    let comment = crate::http::caching::Resource::Comment(*id);
+    let get_route = "/api/v1/comments/{id}";
+    crate::http::caching::check_if_match(&state, &req, Some(&user), comment, get_route).await?;
     writing::edit(
         &state.pool,
         user.id,

@@ -1,9 +1,10 @@
 //! Reading predictions: one, the list, and a user's track record.
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::auth::MaybeUser;
 use crate::error::ApiError;
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
 use crate::ids::PredictionId;
@@ -28,11 +29,15 @@ use crate::startup::AppState;
 #[tracing::instrument(skip_all, fields(prediction_id = *id))]
 pub async fn get_prediction(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     id: web::Path<i64>,
-) -> Result<web::Json<PredictionDetail>, ApiError> {
-    let detail = reading::detail(&state, reader.0.as_ref(), PredictionId(*id)).await?;
-    Ok(web::Json(detail))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Prediction(*id), || async {
+        Rendered::json(&reading::detail(&state, viewer, PredictionId(*id)).await?)
+    })
+    .await
 }
 
 /// Predictions, filtered and ordered; `status=closed` is the resolution queue.
@@ -49,11 +54,15 @@ pub async fn get_prediction(
 #[tracing::instrument(skip_all)]
 pub async fn list_predictions(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     ApiQuery(query): ApiQuery<PredictionListQuery>,
-) -> Result<web::Json<Page<PredictionSummary>>, ApiError> {
-    let page = reading::list(&state, reader.0.as_ref(), query).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Everything, || async {
+        Rendered::json(&reading::list(&state, viewer, query).await?)
+    })
+    .await
 }
 
 /// A user's track record: scores and calibration, from stored totals.
@@ -69,8 +78,11 @@ pub async fn list_predictions(
 #[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn track_record(
     state: web::Data<AppState>,
+    req: HttpRequest,
     username: web::Path<String>,
-) -> Result<web::Json<TrackRecord>, ApiError> {
-    let record = reading::track_record(&state, &username).await?;
-    Ok(web::Json(record))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::User(&username), || async {
+        Rendered::json(&reading::track_record(&state, &username).await?)
+    })
+    .await
 }

@@ -1,10 +1,10 @@
 //! The prediction views: the history of the community median, the two SVG charts and the
 //! leaderboard.
 
-use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
 use crate::ids::PredictionId;
@@ -13,12 +13,12 @@ use crate::predictions::service::views;
 use crate::predictions::views::{History, LeaderboardEntry, LeaderboardQuery};
 use crate::startup::AppState;
 
-/// An SVG answer, cacheable for a minute.
-fn svg(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .body(body)
+/// An SVG answer (cached and revalidated like every read, `http/caching`).
+fn svg(body: String) -> Rendered {
+    Rendered {
+        body: body.into(),
+        content_type: "image/svg+xml",
+    }
 }
 
 /// The community median over time: one point per change (one per day past 200 changes).
@@ -34,13 +34,17 @@ fn svg(body: String) -> HttpResponse {
 #[tracing::instrument(skip_all, fields(prediction_id = *id))]
 pub async fn history(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<i64>,
-) -> Result<web::Json<History>, ApiError> {
-    Ok(web::Json(views::history(&state, PredictionId(*id)).await?))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::Prediction(*id), || async {
+        Rendered::json(&views::history(&state, PredictionId(*id)).await?)
+    })
+    .await
 }
 
 /// The history drawn: dates, 0–100 %, the author's and the final community probability
-/// marked, the outcome once resolved. Cacheable for a minute.
+/// marked, the outcome once resolved.
 #[utoipa::path(
     tag = "predictions",
     params(("id" = i64, Path, description = "Prediction id")),
@@ -53,12 +57,16 @@ pub async fn history(
 #[tracing::instrument(skip_all, fields(prediction_id = *id))]
 pub async fn history_chart(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(svg(views::history_chart(&state, PredictionId(*id)).await?))
+    caching::respond(&state, &req, None, Resource::Prediction(*id), || async {
+        Ok(svg(views::history_chart(&state, PredictionId(*id)).await?))
+    })
+    .await
 }
 
-/// A user's calibration plot. Cacheable for a minute.
+/// A user's calibration plot.
 #[utoipa::path(
     tag = "predictions",
     params(("username" = String, Path, description = "Username, any case")),
@@ -71,9 +79,13 @@ pub async fn history_chart(
 #[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn calibration_chart(
     state: web::Data<AppState>,
+    req: HttpRequest,
     username: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(svg(views::calibration_chart(&state, &username).await?))
+    caching::respond(&state, &req, None, Resource::User(&username), || async {
+        Ok(svg(views::calibration_chart(&state, &username).await?))
+    })
+    .await
 }
 
 /// Forecasters ranked by mean Brier (ties: more scored forecasts, then username), over
@@ -90,7 +102,11 @@ pub async fn calibration_chart(
 #[tracing::instrument(skip_all)]
 pub async fn leaderboard(
     state: web::Data<AppState>,
+    req: HttpRequest,
     ApiQuery(query): ApiQuery<LeaderboardQuery>,
-) -> Result<web::Json<Page<LeaderboardEntry>>, ApiError> {
-    Ok(web::Json(views::leaderboard(&state, query).await?))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::People, || async {
+        Rendered::json(&views::leaderboard(&state, query).await?)
+    })
+    .await
 }
