@@ -29,7 +29,8 @@ pub enum Resource<'a> {
     Everything,
 }
 
-/// The version text of a lookup.
+/// The version text of a lookup. It names the resource (`c7.a2.…` is comment 7 of article 2),
+/// because tags hash the route pattern, not the path.
 #[derive(QueryableByName)]
 struct Tag {
     #[diesel(sql_type = Text)]
@@ -58,7 +59,7 @@ const ARTICLE: &str = concat!(
 );
 
 const COMMENT: &str = concat!(
-    "SELECT 'a' || c.article_id || '.' || ",
+    "SELECT 'c' || c.id || '.a' || c.article_id || '.' || ",
     version!(1, "c.article_id"),
     " || '.' || ",
     version!(3, 0),
@@ -66,7 +67,7 @@ const COMMENT: &str = concat!(
 );
 
 const PREDICTION: &str = concat!(
-    "SELECT 'a' || c.article_id || '.' || ",
+    "SELECT 'p' || p.id || '.a' || c.article_id || '.' || ",
     version!(1, "c.article_id"),
     " || '.' || ",
     version!(3, 0),
@@ -89,7 +90,7 @@ const ME: &str = concat!(
     " AS tag FROM users u WHERE u.id = $1"
 );
 
-const PEOPLE: &str = concat!("SELECT 'p' || ", version!(3, 0), " AS tag");
+const PEOPLE: &str = concat!("SELECT 'g' || ", version!(3, 0), " AS tag");
 
 const EVERYTHING: &str = concat!(
     "SELECT 'l' || ",

@@ -402,3 +402,54 @@ async fn if_match_refuses_a_patch_on_a_moved_resource_and_lets_a_current_one_thr
     .await;
     assert_problem(stale, 412).await;
 }
+
+#[tokio::test]
+async fn the_overlay_keeps_removed_text_for_its_author_and_moderators_only() {
+    let w = world().await;
+    let thread = format!("/api/v1/articles/{}/comments", w.slug);
+    let moderator = w.app.register_with_role("cache_mod2", "moderator").await;
+    let removed = w
+        .app
+        .post_as(
+            &moderator.token,
+            &format!("/api/v1/comments/{}/removal", w.comment),
+            &json!({"reason": "spam"}),
+        )
+        .await;
+    assert!(removed.status().is_success());
+    let body_of = |page: &Value| -> Value {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|c| c["id"] == w.comment)
+            .map(|c| c["body"].clone())
+            .unwrap_or(Value::Null)
+    };
+    // The anonymous page (now cached) hides the text ...
+    assert_eq!(body_of(&w.app.get_json(&thread).await), Value::Null);
+    assert_eq!(body_of(&w.app.get_json(&thread).await), Value::Null);
+    // ... a reader's overlaid page too, while the author and a moderator still read it.
+    let reader = json_with_status(w.app.get_as(&w.reader.token, &thread).await, 200).await;
+    assert_eq!(body_of(&reader), Value::Null);
+    let author = json_with_status(w.app.get_as(&w.author.token, &thread).await, 200).await;
+    assert_eq!(body_of(&author), "First.");
+    let modview = json_with_status(w.app.get_as(&moderator.token, &thread).await, 200).await;
+    assert_eq!(body_of(&modview), "First.");
+    // A single comment and a replies page are overlaid the same way.
+    let other = w.app.comment_id(&w.author, &w.slug, "Second.", None).await;
+    let reply = w
+        .app
+        .comment_id(&w.author, &w.slug, "Reply.", Some(other))
+        .await;
+    vote(&w.app, &w.reader, reply, 1).await;
+    let one = format!("/api/v1/comments/{reply}");
+    assert_eq!(w.app.get_json(&one).await["my_vote"], Value::Null);
+    let mine = json_with_status(w.app.get_as(&w.reader.token, &one).await, 200).await;
+    assert_eq!(mine["my_vote"], 1);
+    let replies = format!("/api/v1/comments/{other}/replies");
+    let page = json_with_status(w.app.get_as(&w.reader.token, &replies).await, 200).await;
+    assert_eq!(page["items"][0]["my_vote"], 1);
+    let page = json_with_status(w.app.get_as(&moderator.token, &replies).await, 200).await;
+    assert_eq!(page["items"][0]["my_vote"], 0);
+}

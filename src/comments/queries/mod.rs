@@ -13,6 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::comments::state::CommentState;
 use crate::db::schema::{articles, comment_edits, comments};
 
+pub mod overlay;
 pub mod reads;
 pub mod votes;
 

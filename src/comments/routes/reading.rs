@@ -2,7 +2,9 @@
 //! comments. Each handler extracts, calls `comments::service::reading` and answers.
 
 use crate::ids::CommentId;
+use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
@@ -14,6 +16,18 @@ use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
 use crate::pagination::Page;
 use crate::startup::AppState;
+
+/// The reader's votes and forecasts patched into a shared anonymous page (`comments::overlay`).
+fn overlay<'a>(
+    state: &'a AppState,
+    user: &'a AuthUser,
+    body: Bytes,
+) -> LocalBoxFuture<'a, Result<Option<Bytes>, ApiError>> {
+    Box::pin(async move {
+        let patched = crate::comments::overlay::overlay(&state.pool, user.id, &body).await?;
+        Ok(patched.map(Bytes::from))
+    })
+}
 
 /// A page of an article's thread: top-level comments with nested replies.
 #[utoipa::path(
@@ -46,13 +60,15 @@ pub async fn article_thread(
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = reader.0.as_ref();
-    caching::respond(&state, &req, viewer, Resource::Article(&slug), || async {
+    let render = async |viewer| {
         let now = state.clock.now();
         let page = reading::article_thread(&state.pool, &slug, &query, viewer, now).await?;
         Rendered::json(&page)
-    })
-    .await
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let article = Resource::Article(&slug);
+    caching::respond_overlaid(&state, &req, viewer, article, overlay, anonymous, personal).await
 }
 
 /// Every listed comment of an article in one flat list (no nesting), for live feeds and
@@ -75,13 +91,15 @@ pub async fn article_flat(
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<FlatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = reader.0.as_ref();
-    caching::respond(&state, &req, viewer, Resource::Article(&slug), || async {
+    let render = async |viewer| {
         let now = state.clock.now();
         let page = reading::article_flat(&state.pool, &slug, &query, viewer, now).await?;
         Rendered::json(&page)
-    })
-    .await
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let article = Resource::Article(&slug);
+    caching::respond_overlaid(&state, &req, viewer, article, overlay, anonymous, personal).await
 }
 
 /// One comment (a deleted one answers as its placeholder).
@@ -102,13 +120,15 @@ pub async fn get_comment(
     reader: MaybeUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = reader.0.as_ref();
-    caching::respond(&state, &req, viewer, Resource::Comment(*id), || async {
+    let render = async |viewer| {
         let now = state.clock.now();
         let view = reading::comment(&state.pool, CommentId(*id), viewer, now).await?;
         Rendered::json(&view)
-    })
-    .await
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let comment = Resource::Comment(*id);
+    caching::respond_overlaid(&state, &req, viewer, comment, overlay, anonymous, personal).await
 }
 
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
@@ -130,13 +150,15 @@ pub async fn comment_replies(
     id: web::Path<i64>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = reader.0.as_ref();
-    caching::respond(&state, &req, viewer, Resource::Comment(*id), || async {
+    let render = async |viewer| {
         let now = state.clock.now();
         let page = reading::replies(&state.pool, CommentId(*id), &query, viewer, now).await?;
         Rendered::json(&page)
-    })
-    .await
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let comment = Resource::Comment(*id);
+    caching::respond_overlaid(&state, &req, viewer, comment, overlay, anonymous, personal).await
 }
 
 /// A comment's earlier versions, oldest first (its author, moderators and admins).

@@ -16,6 +16,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 
 use crate::auth::AuthUser;
@@ -130,12 +131,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Rendered, ApiError>>,
 {
-    let version = {
-        let mut conn = state.pool.get().await.map_err(ApiError::from)?;
-        versions::lookup(&mut conn, resource)
-            .await
-            .map_err(ApiError::internal)?
-    };
+    let version = lookup(state, resource).await?;
     let Some(version) = version else {
         let rendered = render().await?;
         return Ok(ok(
@@ -165,6 +161,75 @@ where
     Ok(ok(&rendered, Some(&etag), false, settings))
 }
 
+/// Patches a reader's own data into the anonymous body (`None`: render it for them instead).
+pub type Overlay = for<'a> fn(
+    &'a AppState,
+    &'a AuthUser,
+    Bytes,
+) -> LocalBoxFuture<'a, Result<Option<Bytes>, ApiError>>;
+
+/// [`respond`] for pages whose signed-in form is the anonymous one plus the reader's own data:
+/// a non-moderator reader gets the anonymous page (cached, or rendered by `anonymous` and
+/// cached) with `overlay` applied, so the page query runs once for everyone; `personal`
+/// renders the page for the reader when the overlay cannot (moderators, own removed comments).
+pub async fn respond_overlaid<A, AF, P, PF>(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: Option<&AuthUser>,
+    resource: Resource<'_>,
+    overlay: Overlay,
+    anonymous: A,
+    personal: P,
+) -> Result<HttpResponse, ApiError>
+where
+    A: FnOnce() -> AF,
+    AF: Future<Output = Result<Rendered, ApiError>>,
+    P: FnOnce() -> PF,
+    PF: Future<Output = Result<Rendered, ApiError>>,
+{
+    let Some(user) = viewer.filter(|u| !u.role.is_moderator()) else {
+        return match viewer {
+            Some(_) => respond(state, req, viewer, resource, personal).await,
+            None => respond(state, req, None, resource, anonymous).await,
+        };
+    };
+    let Some(version) = lookup(state, resource).await? else {
+        let rendered = personal().await?;
+        return Ok(ok(&rendered, None, true, &state.settings.caching));
+    };
+    let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    let settings = &state.settings.caching;
+    let etag = tag::etag(&version, &route, req.query_string(), Some(user.id));
+    if tag::none_match(req, &etag) {
+        let mut response = HttpResponse::NotModified().finish();
+        headers(&mut response, &etag, true, settings);
+        return Ok(response);
+    }
+    let shared = tag::etag(&version, &route, req.query_string(), None);
+    let page = match state.page_cache.get(&shared) {
+        Some(hit) => hit,
+        None => {
+            let rendered = Arc::new(anonymous().await?);
+            state.page_cache.insert(shared, Arc::clone(&rendered));
+            rendered
+        }
+    };
+    let rendered = match overlay(state, user, page.body.clone()).await? {
+        Some(body) => Rendered {
+            body,
+            content_type: page.content_type,
+        },
+        None => personal().await?,
+    };
+    Ok(ok(&rendered, Some(&etag), true, settings))
+}
+
+/// The versions of `resource` (one statement on a pooled connection).
+async fn lookup(state: &AppState, resource: Resource<'_>) -> Result<Option<String>, ApiError> {
+    let mut conn = state.pool.get().await.map_err(ApiError::from)?;
+    Ok(versions::lookup(&mut conn, resource).await?)
+}
+
 /// Refuses a write whose `If-Match` names a tag other than the ones a GET of `resource` at the
 /// route pattern `get_route` (e.g. `/api/v1/comments/{id}`, no query) gives now, anonymously or
 /// to `viewer` (412). Without `If-Match` the write goes ahead as before.
@@ -180,12 +245,7 @@ pub async fn check_if_match(
     let Some(wanted) = tag::if_match(req) else {
         return Ok(());
     };
-    let version = {
-        let mut conn = state.pool.get().await.map_err(ApiError::from)?;
-        versions::lookup(&mut conn, resource)
-            .await
-            .map_err(ApiError::internal)?
-    };
+    let version = lookup(state, resource).await?;
     let Some(version) = version else {
         // Missing: the write's own 404 answers.
         return Ok(());
