@@ -69,8 +69,8 @@ pub async fn list_articles(
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     responses(
-        (status = 200, description = "The article", body = Article),
-        NotFound, Unavailable
+        (status = 200, description = "The article", body = Article, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/articles/{slug}")]
@@ -118,7 +118,7 @@ pub async fn create_article(
     request_body = UpdateArticleRequest,
     responses(
         (status = 200, description = "The updated article", body = Article),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+        PreconditionFailed, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[patch("/articles/{slug}")]

@@ -39,7 +39,7 @@ pub async fn me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = Account),
-        BadRequest, Unauthorized, Forbidden, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+        PreconditionFailed, BadRequest, Unauthorized, Forbidden, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[patch("/me")]

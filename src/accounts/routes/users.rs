@@ -17,8 +17,8 @@ use crate::startup::AppState;
     tag = "accounts",
     params(("username" = String, Path, description = "Username, any case")),
     responses(
-        (status = 200, description = "The profile", body = PublicProfile),
-        NotFound, Unavailable
+        (status = 200, description = "The profile", body = PublicProfile, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/users/{username}")]

@@ -35,7 +35,7 @@ fn overlay<'a>(
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), TreeQuery),
     responses(
-        (status = 200, description = "A page of the tree", body = Page<CommentView>, example = json!({
+        (status = 200, description = "A page of the tree", body = Page<CommentView>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization")), example = json!({
             "items": [{
                 "id": 7, "article_slug": "xi-lee-summit-2026", "parent_id": null,
                 "author": {"id": 3, "username": "minji_demo", "display_name": "Min-ji (demo)", "track_record": null},
@@ -48,7 +48,7 @@ fn overlay<'a>(
             }],
             "next_cursor": null
         })),
-        Unauthorized, NotFound, Invalid, Unavailable
+        NotModified, Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/articles/{slug}/comments")]
@@ -78,8 +78,8 @@ pub async fn article_thread(
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), FlatQuery),
     responses(
-        (status = 200, description = "A page of comments", body = Page<CommentView>),
-        Unauthorized, NotFound, Invalid, Unavailable
+        (status = 200, description = "A page of comments", body = Page<CommentView>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/articles/{slug}/comments/flat")]
@@ -108,8 +108,8 @@ pub async fn article_flat(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Comment id")),
     responses(
-        (status = 200, description = "The comment, without replies", body = CommentView),
-        Unauthorized, NotFound, Unavailable
+        (status = 200, description = "The comment, without replies", body = CommentView, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Unavailable
     )
 )]
 #[get("/comments/{id}")]
@@ -137,8 +137,8 @@ pub async fn get_comment(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Comment id"), TreeQuery),
     responses(
-        (status = 200, description = "A page of direct replies with their replies nested", body = Page<CommentView>),
-        Unauthorized, NotFound, Invalid, Unavailable
+        (status = 200, description = "A page of direct replies with their replies nested", body = Page<CommentView>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/comments/{id}/replies")]

@@ -84,7 +84,7 @@ pub async fn create_comment(
     responses(
         (status = 200, description = "The edited comment", body = CommentView),
         (status = 409, description = "The comment is deleted or removed", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+        PreconditionFailed, BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[patch("/comments/{id}")]

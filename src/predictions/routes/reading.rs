@@ -21,8 +21,8 @@ use crate::startup::AppState;
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Prediction id")),
     responses(
-        (status = 200, description = "The prediction", body = PredictionDetail),
-        Unauthorized, NotFound, Unavailable
+        (status = 200, description = "The prediction", body = PredictionDetail, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Unavailable
     )
 )]
 #[get("/predictions/{id}")]
@@ -46,8 +46,8 @@ pub async fn get_prediction(
     security((), ("bearer" = [])),
     params(PredictionListQuery),
     responses(
-        (status = 200, description = "A page of predictions", body = Page<PredictionSummary>),
-        Unauthorized, Invalid, Unavailable
+        (status = 200, description = "A page of predictions", body = Page<PredictionSummary>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, Invalid, Unavailable
     )
 )]
 #[get("/predictions")]
@@ -70,8 +70,8 @@ pub async fn list_predictions(
     tag = "predictions",
     params(("username" = String, Path, description = "Username, any case")),
     responses(
-        (status = 200, description = "The track record", body = TrackRecord),
-        NotFound, Unavailable
+        (status = 200, description = "The track record", body = TrackRecord, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/users/{username}/track-record")]

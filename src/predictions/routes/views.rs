@@ -26,8 +26,8 @@ fn svg(body: String) -> Rendered {
     tag = "predictions",
     params(("id" = i64, Path, description = "Prediction id")),
     responses(
-        (status = 200, description = "The history", body = History),
-        NotFound, Unavailable
+        (status = 200, description = "The history", body = History, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/predictions/{id}/history")]
@@ -49,8 +49,8 @@ pub async fn history(
     tag = "predictions",
     params(("id" = i64, Path, description = "Prediction id")),
     responses(
-        (status = 200, description = "An SVG chart", content_type = "image/svg+xml", body = String),
-        NotFound, Unavailable
+        (status = 200, description = "An SVG chart", content_type = "image/svg+xml", body = String, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/predictions/{id}/chart.svg")]
@@ -71,8 +71,8 @@ pub async fn history_chart(
     tag = "predictions",
     params(("username" = String, Path, description = "Username, any case")),
     responses(
-        (status = 200, description = "An SVG chart", content_type = "image/svg+xml", body = String),
-        NotFound, Unavailable
+        (status = 200, description = "An SVG chart", content_type = "image/svg+xml", body = String, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/users/{username}/calibration.svg")]
@@ -94,8 +94,8 @@ pub async fn calibration_chart(
     tag = "predictions",
     params(LeaderboardQuery),
     responses(
-        (status = 200, description = "A page of the leaderboard", body = Page<LeaderboardEntry>),
-        NotFound, Invalid, Unavailable
+        (status = 200, description = "A page of the leaderboard", body = Page<LeaderboardEntry>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/leaderboard")]
