@@ -453,3 +453,22 @@ async fn the_overlay_keeps_removed_text_for_its_author_and_moderators_only() {
     let page = json_with_status(w.app.get_as(&moderator.token, &replies).await, 200).await;
     assert_eq!(page["items"][0]["my_vote"], 0);
 }
+
+#[tokio::test]
+async fn the_hot_rank_refresh_moves_the_tag_of_the_articles_it_reorders() {
+    let w = world().await;
+    let hot = format!("/api/v1/articles/{}/comments?sort=hot", w.slug);
+    let unrelated = format!("/api/v1/articles/{}/comments?sort=hot", w.other);
+    let (before, other_before) = (
+        etag_of(&w.app, &hot, None).await,
+        etag_of(&w.app, &unrelated, None).await,
+    );
+    w.app.clock.advance(chrono::Duration::hours(3));
+    let mut conn = w.app.db().await;
+    let moved = hindsight::comments::votes::refresh_hot(&mut conn, w.app.clock.now())
+        .await
+        .expect("refresh");
+    assert!(moved >= 2, "{moved} ranks moved");
+    assert_ne!(etag_of(&w.app, &hot, None).await, before);
+    assert_eq!(etag_of(&w.app, &unrelated, None).await, other_before);
+}
