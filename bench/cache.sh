@@ -4,7 +4,8 @@
 # while 5 votes/s land on that article, the signed-in default page (cached page + overlay), all
 # against pgbench running the page's own SQL ("raw"); then the big page (limit=100, depth=8,
 # replies_limit=10: ~300 comments) on this build and, with BASE_BIN, on the build before the
-# cache. RSS (VmRSS) of the server after each load, cache at its default size.
+# cache (and, always, this build with HINDSIGHT_CACHE_MB=0). RSS (VmRSS) of the server after
+# each load, cache at its default size.
 # Usage: [BASE_BIN=/path/to/hindsight-before] bench/cache.sh   (DURATION=10s; bench/out/)
 source "$(dirname "$0")/common.sh"
 export HINDSIGHT_ACCESS_TOKEN_TTL_SECS=3600
@@ -65,6 +66,9 @@ echo "rss after signed-in $(rss_mb)"
 echo "raw_default $(pgbench_run cache-raw-default 32 "$OUT/sql-cache-default.sql" | cut -d' ' -f2-)"
 echo "big_anonymous $(wrk_run cache-big 32 "$big" | cut -d' ' -f2-)"
 echo "rss after big $(rss_mb)"
+kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
+HINDSIGHT_CACHE_MB=0 start_server
+echo "big_anonymous_cache_off $(wrk_run cache-big-off 32 "$big" | cut -d' ' -f2-)"
 if [ -n "${BASE_BIN:-}" ]; then
     kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
     BIN=$BASE_BIN start_server
