@@ -46,6 +46,8 @@ pub struct AppState {
     pub hub: crate::events::hub::Hub,
     /// Open streams per client IP and per reader.
     pub stream_limits: Arc<crate::events::limits::StreamLimits>,
+    /// Anonymous page bodies by ETag (`http/caching`), shared by every worker.
+    pub page_cache: crate::http::caching::PageCache,
 }
 
 impl AppState {
@@ -211,6 +213,7 @@ impl Application {
                 settings.streams.per_ip,
                 settings.streams.per_user,
             ),
+            page_cache: crate::http::caching::PageCache::new(settings.caching.cache_bytes),
             settings: settings.clone(),
             clock,
         });

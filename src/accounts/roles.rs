@@ -96,6 +96,10 @@ pub async fn change_role(
         )
         .await
         .map_err(AccountError::at("logging the role change"))?;
+        // Profiles show the role.
+        crate::db::versions::bump(conn, &[], &[user.id], true)
+            .await
+            .map_err(AccountError::at("bumping the profile's version"))?;
         Ok(user)
     })
     .await

@@ -1,7 +1,7 @@
 //! Article handlers: public reads, admin writes. Each extracts, makes one service call and
 //! maps the result; `ArticleError` becomes a problem through `src/error/features.rs`.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -9,6 +9,7 @@ use crate::articles::model::*;
 use crate::articles::service;
 use crate::auth::Admin;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::{ApiJson, ApiQuery, ARTICLE_BODY_LIMIT};
 use crate::http::problems::*;
 use crate::pagination::{self, Page};
@@ -68,17 +69,21 @@ pub async fn list_articles(
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     responses(
-        (status = 200, description = "The article", body = Article),
-        NotFound, Unavailable
+        (status = 200, description = "The article", body = Article, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/articles/{slug}")]
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn get_article(
     state: web::Data<AppState>,
+    req: HttpRequest,
     slug: web::Path<String>,
-) -> Result<web::Json<Article>, ApiError> {
-    Ok(web::Json(service::get(&state.pool, &slug).await?))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::Article(&slug), || async {
+        Rendered::json(&service::get(&state.pool, &slug).await?)
+    })
+    .await
 }
 
 /// Create an article (admins). The slug is derived from the title when not given (with a
@@ -113,18 +118,21 @@ pub async fn create_article(
     request_body = UpdateArticleRequest,
     responses(
         (status = 200, description = "The updated article", body = Article),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+        PreconditionFailed, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[patch("/articles/{slug}")]
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn update_article(
     state: web::Data<AppState>,
+    req: HttpRequest,
     _admin: Admin,
     slug: web::Path<String>,
     body: ApiJson<UpdateArticleRequest, ARTICLE_BODY_LIMIT>,
 ) -> Result<web::Json<Article>, ApiError> {
     let body = body.into_inner()?;
+    let article = Resource::Article(&slug);
+    caching::check_if_match(&state, &req, None, article, "/api/v1/articles/{slug}").await?;
     let article = service::update(&state.pool, &slug, body, state.clock.now()).await?;
     Ok(web::Json(article))
 }

@@ -115,9 +115,18 @@ pub async fn update(
     let changes = request.parse(now)?;
     let mut conn = pool.get().await?;
     let article = find_live_id(&mut conn, slug).await?;
-    let row = queries::update(&mut conn, article.id, &changes)
-        .await
-        .map_err(slug_conflict("updating the article"))?;
+    // The edit and its version bump commit together, so no cached page outlives the edit.
+    let row = conn
+        .transaction(async |conn| {
+            let row = queries::update(conn, article.id, &changes)
+                .await
+                .map_err(slug_conflict("updating the article"))?;
+            crate::db::versions::bump(conn, &[article.id.get()], &[], false)
+                .await
+                .map_err(ArticleError::at("bumping the article's version"))?;
+            Ok::<_, ArticleError>(row)
+        })
+        .await?;
     let author = queries::public_user(&mut conn, row.author_id)
         .await
         .map_err(ArticleError::at("reading the author"))?;

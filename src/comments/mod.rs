@@ -7,6 +7,7 @@
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod overlay;
 pub mod params;
 pub mod queries;
 pub mod ranking;

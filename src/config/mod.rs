@@ -127,6 +127,8 @@ pub struct Settings {
     /// The PostgreSQL text search configuration search uses (`english`, `german`, `simple`…);
     /// changing it re-indexes at startup. Every instance must use the same one.
     pub search_language: String,
+    /// HTTP caching: the page cache's bound and the anonymous `Cache-Control` ages.
+    pub caching: crate::http::caching::CacheSettings,
 }
 
 /// A setting that could not be used: the variable or file key, where it came from and why.
@@ -198,6 +200,9 @@ struct Raw {
     mail_max_attempts: Option<u32>,
     require_verified_email: Option<bool>,
     search_language: Option<String>,
+    cache_mb: Option<u64>,
+    cache_max_age_secs: Option<u64>,
+    cache_s_maxage_secs: Option<u64>,
 }
 
 fn cores() -> usize {
@@ -288,6 +293,13 @@ impl Settings {
                 .require_verified_email
                 .unwrap_or(defaults.require_verified_email),
             search_language: raw.search_language.unwrap_or(defaults.search_language),
+            caching: crate::http::caching::CacheSettings {
+                cache_bytes: raw.cache_mb.map_or(defaults.caching.cache_bytes, |mb| {
+                    mb.saturating_mul(1024 * 1024)
+                }),
+                max_age: secs(raw.cache_max_age_secs, defaults.caching.max_age),
+                s_maxage: secs(raw.cache_s_maxage_secs, defaults.caching.s_maxage),
+            },
         })
     }
 
@@ -319,6 +331,7 @@ impl Settings {
             mail: crate::mail::MailSettings::default(),
             require_verified_email: false,
             search_language: "english".to_owned(),
+            caching: crate::http::caching::CacheSettings::default(),
         }
     }
 

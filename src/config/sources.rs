@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// File keys and the environment variables that override them (README's table).
-const ENV_NAMES: [(&str, &str); 36] = [
+const ENV_NAMES: [(&str, &str); 39] = [
     ("database_url", "DATABASE_URL"),
     ("bind", "HINDSIGHT_BIND"),
     ("log_format", "HINDSIGHT_LOG_FORMAT"),
@@ -55,6 +55,9 @@ const ENV_NAMES: [(&str, &str); 36] = [
     ("mail_max_attempts", "HINDSIGHT_MAIL_MAX_ATTEMPTS"),
     ("require_verified_email", "HINDSIGHT_REQUIRE_VERIFIED_EMAIL"),
     ("search_language", "HINDSIGHT_SEARCH_LANGUAGE"),
+    ("cache_mb", "HINDSIGHT_CACHE_MB"),
+    ("cache_max_age_secs", "HINDSIGHT_CACHE_MAX_AGE_SECS"),
+    ("cache_s_maxage_secs", "HINDSIGHT_CACHE_S_MAXAGE_SECS"),
 ];
 
 /// Keys whose values never appear in an error (a database or SMTP URL may carry a password).

@@ -133,6 +133,8 @@ pub async fn upsert_article(
                     updated_at: Some(now),
                 };
                 articles::update(conn, id, &changes).await?;
+                // Cached pages of the article are keyed by its version (`http/caching`).
+                crate::db::versions::bump(conn, &[id.get()], &[], false).await?;
             }
             None => {
                 articles::insert(conn, &input, &slug, UserId(author_id), now).await?;

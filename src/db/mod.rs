@@ -23,6 +23,7 @@ pub mod schema;
 
 /// What a database error means (lost connection, timeout, constraint, retryable), in one place.
 pub mod failure;
+pub mod versions;
 
 /// Statements and checkouts counted for `/metrics`.
 pub mod counters;

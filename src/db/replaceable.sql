@@ -39,6 +39,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
          / (greatest(0, extract(epoch FROM now - created_at)::float8 / 3600) + 2) ^ 1.8
 $$;
 
+-- Bumps the caching versions of (kind, id) pairs (table resource_versions, see its migration):
+-- each gets a fresh value of resource_version_seq. Rows are locked in (kind, id) order in one
+-- statement, and every caller bumps once per transaction at its end, so two writes never wait
+-- on each other's versions in opposite orders. NULL ids are skipped.
+CREATE FUNCTION r.bump_versions(p_kinds SMALLINT[], p_ids BIGINT[])
+RETURNS VOID
+LANGUAGE sql AS $$
+    INSERT INTO resource_versions AS v (kind, id, version)
+    SELECT k, i, nextval('resource_version_seq')
+      FROM (SELECT DISTINCT k, i FROM unnest(p_kinds, p_ids) AS t(k, i)
+             WHERE i IS NOT NULL ORDER BY k, i) AS s
+    ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version
+$$;
+
 -- A vote is one call of r.vote(): it locks the comment row, reads the voter's previous vote,
 -- writes the new one and moves the comment's counters and ranks and the author's karma, all in
 -- one statement and one round trip. Every vote on a comment is serialised by that row lock, so
@@ -101,6 +115,10 @@ BEGIN
     -- Live threads learn the new counts from the once-a-second `votes` job (events module).
     INSERT INTO vote_changes (comment_id, article_id) VALUES (p_comment, target.article_id)
     ON CONFLICT DO NOTHING;
+    -- The article's pages and the author's profile (karma) change now, not at the next
+    -- `votes` event: cached pages are keyed by these versions. Last, so the version rows are
+    -- held only from here to commit.
+    PERFORM r.bump_versions(ARRAY[1, 2]::smallint[], ARRAY[target.article_id, target.author_id]);
     RETURN QUERY SELECT 'ok'::text, target.up + d_up, target.down + d_down,
                         target.sc + d_up - d_down, p_value;
 END
@@ -348,6 +366,21 @@ BEGIN
         RETURNING id
     )
     SELECT max(id) INTO last_id FROM inserted;
+    -- Caching versions (under the log's lock, so these rows add no contention of their own):
+    -- every article an event names, the authors of comments that appeared or vanished (their
+    -- track records count predictions), people when a resolution moved scores, and the log.
+    PERFORM r.bump_versions(array_agg(k), array_agg(i)) FROM (
+        SELECT 1::smallint, a FROM unnest(p_articles) AS a
+        UNION ALL
+        SELECT 2::smallint, c.author_id
+          FROM unnest(p_kinds, p_payloads) AS e(k, p)
+          JOIN comments c ON c.id = (e.p->>'comment_id')::bigint
+         WHERE e.k IN ('comment_created', 'comment_deleted', 'comment_removed', 'comment_restored')
+        UNION ALL
+        SELECT 3::smallint, 0::bigint WHERE 'prediction_resolved' = ANY(p_kinds)
+        UNION ALL
+        SELECT 4::smallint, 0::bigint
+    ) AS b(k, i);
     PERFORM pg_notify('hindsight_events', last_id::text);
     RETURN last_id;
 END

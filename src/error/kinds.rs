@@ -58,6 +58,8 @@ pub enum ProblemKind {
     AccountDeleted,
     /// `/problems/taken` (409).
     Taken,
+    /// `/problems/precondition-failed` (412).
+    PreconditionFailed,
     /// `/problems/payload-too-large` (413).
     PayloadTooLarge,
     /// `/problems/uri-too-long` (414).
@@ -78,7 +80,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 35] = [
         Self::MalformedBody,
         Self::Unauthenticated,
         Self::InvalidCredentials,
@@ -105,6 +107,7 @@ impl ProblemKind {
         Self::LastAdmin,
         Self::AccountDeleted,
         Self::Taken,
+        Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::UriTooLong,
         Self::UnsupportedMediaType,
@@ -144,6 +147,7 @@ impl ProblemKind {
             Self::LastAdmin => "last-admin",
             Self::AccountDeleted => "account-deleted",
             Self::Taken => "taken",
+            Self::PreconditionFailed => "precondition-failed",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UriTooLong => "uri-too-long",
             Self::UnsupportedMediaType => "unsupported-media-type",
@@ -183,6 +187,7 @@ impl ProblemKind {
             | Self::LastAdmin
             | Self::AccountDeleted
             | Self::Taken => 409,
+            Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UriTooLong => 414,
             Self::UnsupportedMediaType => 415,

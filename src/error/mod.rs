@@ -152,6 +152,8 @@ pub enum ApiError {
         /// The conflicting fields, when fields are at fault.
         errors: Vec<FieldError>,
     },
+    /// 412: `If-Match` names a version the resource has moved past (another tab wrote first).
+    PreconditionFailed,
     /// 429: over a rate limit.
     RateLimited {
         /// Requests allowed per period.
@@ -228,6 +230,7 @@ impl ApiError {
             Self::NotFound(_) => (K::NotFound, "Not found"),
             Self::MethodNotAllowed(_) => (K::MethodNotAllowed, "Method not allowed"),
             Self::Conflict { kind, .. } => (*kind, "Conflict"),
+            Self::PreconditionFailed => (K::PreconditionFailed, "Precondition failed"),
             Self::RateLimited { .. } => (K::RateLimited, "Too many requests"),
             Self::Unavailable(_) => (K::Unavailable, "Service unavailable"),
             Self::Internal(_) => (K::Internal, "Internal server error"),
@@ -253,6 +256,9 @@ impl ApiError {
             Self::Forbidden { detail, .. } | Self::Conflict { detail, .. } => detail.clone(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::MethodNotAllowed(_) => "this path does not serve that method".to_owned(),
+            Self::PreconditionFailed => {
+                "the resource changed since the version named in If-Match; read it again".to_owned()
+            }
             Self::RateLimited { retry_after, .. } => {
                 format!("too many requests; try again in {retry_after} s")
             }
@@ -312,6 +318,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

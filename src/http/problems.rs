@@ -53,6 +53,23 @@ pub struct NotFound(Problem);
 )]
 pub struct Conflict(Problem);
 
+/// `If-Match` names a version the resource moved past.
+#[derive(IntoResponses)]
+#[response(
+    status = 412,
+    description = "Precondition failed: the resource changed since the ETag sent in If-Match",
+    content_type = "application/problem+json"
+)]
+pub struct PreconditionFailed(Problem);
+
+/// Not modified: `If-None-Match` named the current ETag (no body).
+#[derive(IntoResponses)]
+#[response(
+    status = 304,
+    description = "Not modified: If-None-Match named the current ETag; no body"
+)]
+pub struct NotModified;
+
 /// Body over the limit.
 #[derive(IntoResponses)]
 #[response(

@@ -1,7 +1,8 @@
 //! Headers every response carries, and bounds on what a request may send before any handler
 //! runs: `X-Content-Type-Options: nosniff` everywhere; `Cache-Control: no-store` on every
 //! response to a request that carried a token and on every auth route (tokens and personal data
-//! must not sit in shared caches); query strings longer than 4 KiB are refused with a 414, and
+//! must not sit in shared caches), except that a read with an `ETag` (`http/caching`) answers
+//! `private, no-cache` there, so the reader's browser may keep it and revalidate; query strings longer than 4 KiB are refused with a 414, and
 //! headers totalling more than 16 KiB with a 431.
 
 use actix_web::body::BoxBody;
@@ -59,7 +60,14 @@ pub async fn security_headers(
         HeaderValue::from_static("nosniff"),
     );
     if private {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // A revalidatable read (it has an ETag, `http/caching`) stays in the reader's own cache
+        // only; anything else sent to a token holder is not stored at all.
+        let control = if headers.contains_key(header::ETAG) {
+            "private, no-cache"
+        } else {
+            "no-store"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(control));
     }
     Ok(response)
 }

@@ -104,7 +104,14 @@ pub async fn announce_deadlines(
             return Ok(0);
         }
         let passed = queries::take_passed_deadlines(conn, now).await?;
+        // A passed deadline turns the prediction's status to closed on its article's pages:
+        // new caching versions for them, after the append (the log's lock, then version rows,
+        // the order every appending write takes).
+        let mut articles: Vec<i64> = passed.iter().map(|p| p.article_id.get()).collect();
+        articles.sort_unstable();
+        articles.dedup();
         if !passed.iter().any(|p| p.live) {
+            crate::db::versions::bump(conn, &articles, &[], false).await?;
             return Ok(0);
         }
         let resolvers = queries::resolvers(conn).await?;
@@ -115,6 +122,7 @@ pub async fn announce_deadlines(
             .collect();
         let events = record(conn, &notices, now).await?;
         append(conn, &events).await?;
+        crate::db::versions::bump(conn, &articles, &[], false).await?;
         Ok(events.len())
     })
     .await

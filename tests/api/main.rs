@@ -2,6 +2,7 @@
 
 mod accounts;
 mod articles;
+mod caching;
 mod config_file;
 mod content;
 mod email_verification;

@@ -1,11 +1,12 @@
 //! The own account: `/me`, its profile, password and deletion.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use crate::accounts::model::*;
 use crate::accounts::service::own_account as service;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
+use crate::http::caching::{self, Resource};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
 use crate::startup::AppState;
@@ -38,18 +39,22 @@ pub async fn me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = Account),
-        BadRequest, Unauthorized, Forbidden, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
+        PreconditionFailed, BadRequest, Unauthorized, Forbidden, Conflict, TooLarge, UnsupportedType, Invalid, Unavailable
     )
 )]
 #[patch("/me")]
 #[tracing::instrument(skip_all, fields(user_id = user.id.get()))]
 pub async fn update_me(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
     body: ApiJson<UpdateMeRequest>,
 ) -> Result<web::Json<Account>, ApiError> {
     user.ensure_not_banned()?;
     let body = body.into_inner()?;
+    // The profile PATCH /me changes is the one GET /users/{username} shows.
+    let profile = Resource::User(&user.username);
+    caching::check_if_match(&state, &req, None, profile, "/api/v1/users/{username}").await?;
     let account = service::update_profile(
         &state.pool,
         &state.settings.mail,

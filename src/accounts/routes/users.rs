@@ -1,12 +1,13 @@
 //! Public profiles and role changes.
 
-use actix_web::{get, put, web};
+use actix_web::{get, put, web, HttpRequest, HttpResponse};
 
 use crate::accounts::model::*;
 use crate::accounts::roles::{change_role as change_role_of, RoleChanger};
 use crate::accounts::service;
 use crate::auth::Admin;
 use crate::error::ApiError;
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::ApiJson;
 use crate::http::problems::*;
 use crate::startup::AppState;
@@ -16,18 +17,21 @@ use crate::startup::AppState;
     tag = "accounts",
     params(("username" = String, Path, description = "Username, any case")),
     responses(
-        (status = 200, description = "The profile", body = PublicProfile),
-        NotFound, Unavailable
+        (status = 200, description = "The profile", body = PublicProfile, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/users/{username}")]
 #[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn profile(
     state: web::Data<AppState>,
+    req: HttpRequest,
     username: web::Path<String>,
-) -> Result<web::Json<PublicProfile>, ApiError> {
-    let profile = service::profile(&state.pool, &username).await?;
-    Ok(web::Json(profile))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::User(&username), || async {
+        Rendered::json(&service::profile(&state.pool, &username).await?)
+    })
+    .await
 }
 
 /// Change a reader's or moderator's role (admins only); it takes effect on the user's next

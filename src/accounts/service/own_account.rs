@@ -92,6 +92,10 @@ pub async fn update_profile(
                 queries::update_profile(conn, user_id, changes)
                     .await
                     .map_err(AccountError::at("updating the profile"))?;
+                // Names show on every page the user wrote on: people's version moves with them.
+                crate::db::versions::bump(conn, &[], &[user_id.get()], true)
+                    .await
+                    .map_err(AccountError::at("bumping the profile's version"))?;
             }
             let account = queries::find_by_id(conn, user_id)
                 .await
@@ -227,7 +231,11 @@ pub async fn delete_account(
         }
         queries::anonymise(conn, user_id, now)
             .await
-            .map_err(AccountError::at("anonymising the account"))
+            .map_err(AccountError::at("anonymising the account"))?;
+        // The name vanishes from every page the account wrote on.
+        crate::db::versions::bump(conn, &[], &[user_id.get()], true)
+            .await
+            .map_err(AccountError::at("bumping the profile's version"))
     })
     .await?;
     tracing::info!(user_id = user_id.get(), "account deleted");

@@ -14,6 +14,7 @@ use crate::comments::state::CommentState;
 use crate::db::schema::{articles, comment_edits, comments};
 
 pub mod create;
+pub mod overlay;
 pub mod reads;
 pub mod votes;
 

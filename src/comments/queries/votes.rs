@@ -66,7 +66,15 @@ pub async fn refresh_hot_batch(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    cached(diesel::sql_query(REFRESH_HOT).bind::<Timestamptz, _>(now))
-        .execute(conn)
-        .await
+    let row: Refreshed = cached(diesel::sql_query(REFRESH_HOT).bind::<Timestamptz, _>(now))
+        .get_result(conn)
+        .await?;
+    Ok(usize::try_from(row.updated).unwrap_or(0))
+}
+
+/// What one refresh batch rewrote.
+#[derive(diesel::QueryableByName)]
+struct Refreshed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    updated: i64,
 }

@@ -2,17 +2,32 @@
 //! comments. Each handler extracts, calls `comments::service::reading` and answers.
 
 use crate::ids::CommentId;
-use actix_web::{get, web};
+use actix_web::web::Bytes;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::comments::model::*;
 use crate::comments::params::{FlatQuery, HistoryQuery, TreeQuery};
 use crate::comments::service::reading;
 use crate::error::ApiError;
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
 use crate::pagination::Page;
 use crate::startup::AppState;
+
+/// The reader's votes and forecasts patched into a shared anonymous page (`comments::overlay`).
+fn overlay<'a>(
+    state: &'a AppState,
+    user: &'a AuthUser,
+    body: Bytes,
+) -> LocalBoxFuture<'a, Result<Option<Bytes>, ApiError>> {
+    Box::pin(async move {
+        let patched = crate::comments::overlay::overlay(&state.pool, user.id, &body).await?;
+        Ok(patched.map(Bytes::from))
+    })
+}
 
 /// A page of an article's thread: top-level comments with nested replies.
 #[utoipa::path(
@@ -20,7 +35,7 @@ use crate::startup::AppState;
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), TreeQuery),
     responses(
-        (status = 200, description = "A page of the tree", body = Page<CommentView>, example = json!({
+        (status = 200, description = "A page of the tree", body = Page<CommentView>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization")), example = json!({
             "items": [{
                 "id": 7, "article_slug": "xi-lee-summit-2026", "parent_id": null,
                 "author": {"id": 3, "username": "minji_demo", "display_name": "Min-ji (demo)", "track_record": null},
@@ -33,20 +48,27 @@ use crate::startup::AppState;
             }],
             "next_cursor": null
         })),
-        Unauthorized, NotFound, Invalid, Unavailable
+        NotModified, Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/articles/{slug}/comments")]
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn article_thread(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<TreeQuery>,
-) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let now = state.clock.now();
-    let page = reading::article_thread(&state.pool, &slug, &query, reader.0.as_ref(), now).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let render = async |viewer| {
+        let now = state.clock.now();
+        let page = reading::article_thread(&state.pool, &slug, &query, viewer, now).await?;
+        Rendered::json(&page)
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let article = Resource::Article(&slug);
+    caching::respond_overlaid(&state, &req, viewer, article, overlay, anonymous, personal).await
 }
 
 /// Every listed comment of an article in one flat list (no nesting), for live feeds and
@@ -56,21 +78,28 @@ pub async fn article_thread(
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug"), FlatQuery),
     responses(
-        (status = 200, description = "A page of comments", body = Page<CommentView>),
-        Unauthorized, NotFound, Invalid, Unavailable
+        (status = 200, description = "A page of comments", body = Page<CommentView>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/articles/{slug}/comments/flat")]
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 pub async fn article_flat(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     slug: web::Path<String>,
     ApiQuery(query): ApiQuery<FlatQuery>,
-) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let now = state.clock.now();
-    let page = reading::article_flat(&state.pool, &slug, &query, reader.0.as_ref(), now).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let render = async |viewer| {
+        let now = state.clock.now();
+        let page = reading::article_flat(&state.pool, &slug, &query, viewer, now).await?;
+        Rendered::json(&page)
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let article = Resource::Article(&slug);
+    caching::respond_overlaid(&state, &req, viewer, article, overlay, anonymous, personal).await
 }
 
 /// One comment (a deleted one answers as its placeholder).
@@ -79,20 +108,27 @@ pub async fn article_flat(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Comment id")),
     responses(
-        (status = 200, description = "The comment, without replies", body = CommentView),
-        Unauthorized, NotFound, Unavailable
+        (status = 200, description = "The comment, without replies", body = CommentView, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Unavailable
     )
 )]
 #[get("/comments/{id}")]
 #[tracing::instrument(skip_all, fields(comment_id = *id))]
 pub async fn get_comment(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     id: web::Path<i64>,
-) -> Result<web::Json<CommentView>, ApiError> {
-    let now = state.clock.now();
-    let view = reading::comment(&state.pool, CommentId(*id), reader.0.as_ref(), now).await?;
-    Ok(web::Json(view))
+) -> Result<HttpResponse, ApiError> {
+    let render = async |viewer| {
+        let now = state.clock.now();
+        let view = reading::comment(&state.pool, CommentId(*id), viewer, now).await?;
+        Rendered::json(&view)
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let comment = Resource::Comment(*id);
+    caching::respond_overlaid(&state, &req, viewer, comment, overlay, anonymous, personal).await
 }
 
 /// The replies of one comment, in the tree's shape ("continue this thread", "load more").
@@ -101,22 +137,28 @@ pub async fn get_comment(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Comment id"), TreeQuery),
     responses(
-        (status = 200, description = "A page of direct replies with their replies nested", body = Page<CommentView>),
-        Unauthorized, NotFound, Invalid, Unavailable
+        (status = 200, description = "A page of direct replies with their replies nested", body = Page<CommentView>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Invalid, Unavailable
     )
 )]
 #[get("/comments/{id}/replies")]
 #[tracing::instrument(skip_all, fields(comment_id = *id))]
 pub async fn comment_replies(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     id: web::Path<i64>,
     ApiQuery(query): ApiQuery<TreeQuery>,
-) -> Result<web::Json<Page<CommentView>>, ApiError> {
-    let now = state.clock.now();
-    let page =
-        reading::replies(&state.pool, CommentId(*id), &query, reader.0.as_ref(), now).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let render = async |viewer| {
+        let now = state.clock.now();
+        let page = reading::replies(&state.pool, CommentId(*id), &query, viewer, now).await?;
+        Rendered::json(&page)
+    };
+    let viewer = reader.0.as_ref();
+    let (anonymous, personal) = (|| render(None), || render(viewer));
+    let comment = Resource::Comment(*id);
+    caching::respond_overlaid(&state, &req, viewer, comment, overlay, anonymous, personal).await
 }
 
 /// A comment's earlier versions, oldest first (its author, moderators and admins).

@@ -120,13 +120,14 @@ async fn post_and_answer(
     responses(
         (status = 200, description = "The edited comment", body = CommentView),
         (status = 409, description = "The comment is deleted or removed", body = Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
+        PreconditionFailed, BadRequest, Unauthorized, Forbidden, NotFound, TooLarge, UnsupportedType, Invalid, TooMany, Unavailable
     )
 )]
 #[patch("/comments/{id}")]
 #[tracing::instrument(skip_all, fields(comment_id = *id, user_id = caller.user.id.get()))]
 pub async fn update_comment(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<i64>,
     body: ApiJson<UpdateCommentRequest>,
     caller: AuthConn,
@@ -135,6 +136,9 @@ pub async fn update_comment(
     user.ensure_can_contribute()?;
     limit_comments(&state, &user, CommentWrite::Edit)?;
     let body = body.into_inner()?;
+    let comment = crate::http::caching::Resource::Comment(*id);
+    let get_route = "/api/v1/comments/{id}";
+    crate::http::caching::check_if_match(&state, &req, Some(&user), comment, get_route).await?;
     let now = state.clock.now();
     writing::edit(&mut conn, user.id, CommentId(*id), &body, now).await?;
     let view = reading::comment_on(&mut conn, CommentId(*id), Some(&user), now).await?;

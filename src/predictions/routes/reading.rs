@@ -1,9 +1,10 @@
 //! Reading predictions: one, the list, and a user's track record.
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::auth::MaybeUser;
 use crate::error::ApiError;
+use crate::http::caching::{self, Rendered, Resource};
 use crate::http::extract::ApiQuery;
 use crate::http::problems::*;
 use crate::ids::PredictionId;
@@ -20,19 +21,23 @@ use crate::startup::AppState;
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Prediction id")),
     responses(
-        (status = 200, description = "The prediction", body = PredictionDetail),
-        Unauthorized, NotFound, Unavailable
+        (status = 200, description = "The prediction", body = PredictionDetail, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, NotFound, Unavailable
     )
 )]
 #[get("/predictions/{id}")]
 #[tracing::instrument(skip_all, fields(prediction_id = *id))]
 pub async fn get_prediction(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     id: web::Path<i64>,
-) -> Result<web::Json<PredictionDetail>, ApiError> {
-    let detail = reading::detail(&state, reader.0.as_ref(), PredictionId(*id)).await?;
-    Ok(web::Json(detail))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Prediction(*id), || async {
+        Rendered::json(&reading::detail(&state, viewer, PredictionId(*id)).await?)
+    })
+    .await
 }
 
 /// Predictions, filtered and ordered; `status=closed` is the resolution queue.
@@ -41,19 +46,23 @@ pub async fn get_prediction(
     security((), ("bearer" = [])),
     params(PredictionListQuery),
     responses(
-        (status = 200, description = "A page of predictions", body = Page<PredictionSummary>),
-        Unauthorized, Invalid, Unavailable
+        (status = 200, description = "A page of predictions", body = Page<PredictionSummary>, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, Unauthorized, Invalid, Unavailable
     )
 )]
 #[get("/predictions")]
 #[tracing::instrument(skip_all)]
 pub async fn list_predictions(
     state: web::Data<AppState>,
+    req: HttpRequest,
     reader: MaybeUser,
     ApiQuery(query): ApiQuery<PredictionListQuery>,
-) -> Result<web::Json<Page<PredictionSummary>>, ApiError> {
-    let page = reading::list(&state, reader.0.as_ref(), query).await?;
-    Ok(web::Json(page))
+) -> Result<HttpResponse, ApiError> {
+    let viewer = reader.0.as_ref();
+    caching::respond(&state, &req, viewer, Resource::Everything, || async {
+        Rendered::json(&reading::list(&state, viewer, query).await?)
+    })
+    .await
 }
 
 /// A user's track record: scores and calibration, from stored totals.
@@ -61,16 +70,19 @@ pub async fn list_predictions(
     tag = "predictions",
     params(("username" = String, Path, description = "Username, any case")),
     responses(
-        (status = 200, description = "The track record", body = TrackRecord),
-        NotFound, Unavailable
+        (status = 200, description = "The track record", body = TrackRecord, headers(("ETag" = String, description = "Strong tag of this representation (versions, query, reader)"), ("Cache-Control" = String, description = "public, max-age, s-maxage when anonymous; private, no-cache with a token"), ("Vary" = String, description = "Authorization"))),
+        NotModified, NotFound, Unavailable
     )
 )]
 #[get("/users/{username}/track-record")]
 #[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn track_record(
     state: web::Data<AppState>,
+    req: HttpRequest,
     username: web::Path<String>,
-) -> Result<web::Json<TrackRecord>, ApiError> {
-    let record = reading::track_record(&state, &username).await?;
-    Ok(web::Json(record))
+) -> Result<HttpResponse, ApiError> {
+    caching::respond(&state, &req, None, Resource::User(&username), || async {
+        Rendered::json(&reading::track_record(&state, &username).await?)
+    })
+    .await
 }

@@ -1,0 +1,2 @@
+DROP TABLE resource_versions;
+DROP SEQUENCE resource_version_seq;
