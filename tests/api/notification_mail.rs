@@ -299,6 +299,20 @@ async fn an_immediate_mail_carries_the_reply_and_a_one_click_unsubscribe() {
     assert_eq!(notification_mail_to(&smtp, "ada@example.com").len(), 1);
     let unread: Value = json_with_status(app.get_as(&ada.token, "/api/v1/me").await, 200).await;
     assert_eq!(unread["unread_notifications"], 2, "in-app stays on");
+
+    // The link's token authenticates nothing.
+    let token = url.split("token=").nth(1).expect("token");
+    assert_eq!(app.get_as(token, "/api/v1/me").await.status(), 401);
+    // Once the account is deleted, its links lead nowhere.
+    let response = app
+        .request(reqwest::Method::DELETE, "/api/v1/me")
+        .bearer_auth(&ada.token)
+        .json(&json!({"password": crate::helpers::STRONG_PASSWORD}))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.get(path).await.status(), 404);
 }
 
 #[tokio::test]
@@ -311,7 +325,7 @@ async fn unsubscribe_links_that_do_not_work_are_refused_with_a_page() {
         format!("/unsubscribe?token={}", ada.token),
     ] {
         let page = app.get(&path).await;
-        assert_eq!(page.status(), 400, "{path}");
+        assert_eq!(page.status(), 404, "{path}");
         assert!(page.text().await.expect("page").contains("does not work"));
         let post = app
             .request(reqwest::Method::POST, &path)
@@ -319,7 +333,7 @@ async fn unsubscribe_links_that_do_not_work_are_refused_with_a_page() {
             .send()
             .await
             .expect("POST");
-        assert_eq!(post.status(), 400, "{path}");
+        assert_eq!(post.status(), 404, "{path}");
     }
     assert_eq!(settings(&app, &ada).await["reply"]["email"], "daily");
 }

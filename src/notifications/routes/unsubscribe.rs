@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
+use crate::http::problems::*;
 use crate::mail::templates;
 use crate::notifications::service::unsubscribe::{self, Unsubscription};
 use crate::startup::AppState;
@@ -23,14 +24,15 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// The unsubscribe page of a notification mail's link: says which mail the link stops, with a
-/// button that stops it. Changes nothing by itself. 400 (a page too) for a link that is
+/// button that stops it. Changes nothing by itself. 404 (a page too) for a link that is
 /// damaged, expired, or of a deleted account.
 #[utoipa::path(
     tag = "notifications",
     params(("token" = Option<String>, Query, description = "The token of the mail's link")),
     responses(
         (status = 200, description = "What the link stops, with a button", content_type = "text/html", body = String),
-        (status = 400, description = "The link does not work", content_type = "text/html", body = String),
+        (status = 404, description = "The link does not work", content_type = "text/html", body = String),
+        Invalid, Unavailable
     )
 )]
 #[get("/unsubscribe")]
@@ -48,13 +50,14 @@ pub async fn unsubscribe_page(
 
 /// One-click unsubscribe (RFC 8058): stops the mail the link names (one kind, or every kind
 /// for a digest's link) without logging in; in-app notifications stay. Repeating it changes
-/// nothing. 400 (a page) for a link that does not work.
+/// nothing. 404 (a page) for a link that does not work.
 #[utoipa::path(
     tag = "notifications",
     params(("token" = Option<String>, Query, description = "The token of the mail's link")),
     responses(
         (status = 200, description = "Unsubscribed", content_type = "text/html", body = String),
-        (status = 400, description = "The link does not work", content_type = "text/html", body = String),
+        (status = 404, description = "The link does not work", content_type = "text/html", body = String),
+        Invalid, Unavailable
     )
 )]
 #[post("/unsubscribe")]
@@ -77,7 +80,7 @@ fn token(req: &HttpRequest) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// The page in `state` for what was found (none: the "does not work" page, 400).
+/// The page in `state` for what was found (none: the "does not work" page, 404: the link leads nowhere).
 fn page(state: &str, found: Option<Unsubscription>) -> Result<HttpResponse, ApiError> {
     let (status, context) = match &found {
         Some(found) => (
@@ -87,7 +90,7 @@ fn page(state: &str, found: Option<Unsubscription>) -> Result<HttpResponse, ApiE
             }),
         ),
         None => (
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             serde_json::json!({ "state": "invalid" }),
         ),
     };
