@@ -21,8 +21,10 @@ import sys
 sql = open("src/search/comments.sql").read()
 sql = "\n".join(l for l in sql.splitlines() if not l.startswith("--"))
 opts = "StartSel=\ue000, StopSel=\ue001, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \""
-for n, v in [(1, "'summit'"), (2, "NULL"), (3, "NULL"), (4, "21"), (5, "NULL"), (6, "NULL"), (7, "'" + opts + "'"), (8, "1000")]:
-    sql = sql.replace(f"${n}", v)
+values = {1: "'summit'", 2: "NULL", 3: "NULL", 4: "21", 5: "NULL", 6: "NULL",
+          7: "'" + opts + "'", 8: "1000", 9: "'english'"}
+for n in sorted(values, reverse=True):
+    sql = sql.replace(f"${n}", values[n])
 open(sys.argv[1], "w").write(" ".join(sql.split()) + ";\n")
 PY
 
