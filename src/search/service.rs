@@ -108,6 +108,15 @@ fn invalid(error: ApiError) -> SearchError {
     }
 }
 
+/// A hit's author as the wire shows people.
+fn author(id: i64, username: String, display_name: Option<String>) -> PublicUser {
+    PublicUser {
+        id,
+        username,
+        display_name,
+    }
+}
+
 fn comment_hit(row: queries::CommentRow) -> SearchHit {
     SearchHit::Comment(CommentHit {
         id: row.id,
@@ -115,11 +124,7 @@ fn comment_hit(row: queries::CommentRow) -> SearchHit {
             slug: row.article_slug,
             title: row.article_title,
         },
-        author: PublicUser {
-            id: row.author_id,
-            username: row.author_username,
-            display_name: row.author_display_name,
-        },
+        author: author(row.author_id, row.author_username, row.author_display_name),
         created_at: row.created_at,
         snippet_html: domain::snippet_html(&row.headline),
         rank: row.rank,
@@ -146,11 +151,7 @@ fn prediction_hit(row: queries::PredictionRow) -> SearchHit {
             slug: row.article_slug,
             title: row.article_title,
         },
-        author: PublicUser {
-            id: row.author_id,
-            username: row.author_username,
-            display_name: row.author_display_name,
-        },
+        author: author(row.author_id, row.author_username, row.author_display_name),
         claim: row.claim,
         resolves_at: row.resolves_at,
         outcome: row.outcome,
